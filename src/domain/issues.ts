@@ -14,7 +14,9 @@ export function fieldPath(root: string, path: ReadonlyArray<PropertyKey>): strin
 
 /** Turns zod's issues into one line per wrong field, with what was expected. */
 export function fieldIssues(error: z.ZodError, root = ''): FieldIssue[] {
-  return error.issues.map((i) => {
+  // A misspelt field explains the "missing" one that follows from it, so it goes first.
+  const issues = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  return issues.map((i) => {
     let message = i.message;
     if (i.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
     else if (i.code === 'invalid_value' && 'values' in i) message = `expected one of ${(i.values as unknown[]).map(String).join(', ')}`;

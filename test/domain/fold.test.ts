@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SchoolCalendar } from '../../src/domain/calendar.js';
+import { foldCase, type CaseEvent } from '../../src/domain/case.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { parsePolicy } from '../../src/domain/policy.js';
+
+// A school's own pack (test/fixtures/policies/oakfield.json): 2 stages in school days.
+const oakfield = parsePolicy(JSON.parse(readFileSync(new URL('../fixtures/policies/oakfield.json', import.meta.url), 'utf8')));
+const calendar = SchoolCalendar.from({
+  region: 'england-and-wales',
+  terms: [
+    { start: '2026-09-02', end: '2026-10-23' },
+    { start: '2026-11-02', end: '2026-12-18' },
+    { start: '2027-01-05', end: '2027-02-12' },
+  ],
+});
+const at = (s: string) => Date.parse(s);
+const fold = (events: CaseEvent[], now = '2026-11-20T12:00:00Z', facts = {}) => foldCase({ policy: oakfield, calendar, facts, events, now: at(now) });
+const received: CaseEvent = { type: 'received', at: '2026-11-06T09:00', stage: 1 };
+const dl = (state: ReturnType<typeof fold>, stage: number, kind: string) => state.deadlines.find((d) => d.stage === stage && d.kind === kind)!;
+
+function error(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('the case fold', () => {
+  it('when nothing has been done, the acknowledgement and response are due and overdue once their day has passed', () => {
+    // Received Fri 6 Nov: ack 2 school days = Tue 10 Nov; respond 10 school days = Fri 20 Nov.
+    const s = fold([received], '2026-11-11T08:00:00Z');
+    expect(dl(s, 1, 'acknowledge')).toMatchObject({ due: '2026-11-10', metOn: null, overdue: true, late: true });
+    expect(dl(s, 1, 'respond')).toMatchObject({ due: '2026-11-20', overdue: false });
+  });
+
+  it('a deadline is not overdue during its due day', () => {
+    expect(dl(fold([received], '2026-11-10T23:30:00Z'), 1, 'acknowledge').overdue).toBe(false); // 23:30 GMT is still 10 Nov
+  });
+
+  it('when the handler acknowledges late, the deadline is met but marked late', () => {
+    const s = fold([received, { type: 'acknowledged', at: '2026-11-11T09:00' }]);
+    expect(dl(s, 1, 'acknowledge')).toMatchObject({ metOn: '2026-11-11', overdue: false, late: true });
+  });
+
+  it('when the stage is answered, the escalation window opens from the response date', () => {
+    const s = fold([received, { type: 'responded', at: '2026-11-13T15:00', outcome: 'not_upheld' }]);
+    expect(dl(s, 1, 'acknowledge').metOn).toBe('2026-11-13'); // a full answer also acknowledges
+    // 10 school days after Fri 13 Nov: 16..20 (5), 23..27 (10).
+    expect(dl(s, 1, 'escalation_window')).toMatchObject({ due: '2026-11-27', owner: 'complainant' });
+    expect(s.status).toBe('open');
+  });
+
+  it('when the complainant escalates, the next stage starts that day with its own clocks and handler', () => {
+    const s = fold([received, { type: 'responded', at: '2026-11-13T15:00', outcome: 'not_upheld' }, { type: 'escalation_requested', at: '2026-11-16T10:00' }]);
+    expect(s).toMatchObject({ stage: 2, handlerRole: 'chair_of_governors', receivedOn: '2026-11-06', stageReceivedOn: '2026-11-16' });
+    expect(dl(s, 1, 'escalation_window').metOn).toBe('2026-11-16');
+    // 15 school days after Mon 16 Nov: 17..20 (4), 23..27 (9), 30 Nov..4 Dec (14), 7 Dec (15).
+    expect(dl(s, 2, 'respond').due).toBe('2026-12-07');
+  });
+
+  it('when the final stage is decided, the case closes and its retention date runs from that day', () => {
+    const s = fold([
+      received,
+      { type: 'responded', at: '2026-11-13T15:00', outcome: 'not_upheld' },
+      { type: 'escalation_requested', at: '2026-11-16T10:00' },
+      { type: 'responded', at: '2026-12-01T10:00', outcome: 'upheld' },
+    ]);
+    expect(s).toMatchObject({ status: 'closed', closedOn: '2026-12-01', outcome: 'upheld', retainUntil: '2032-12-01' });
+  });
+
+  it('when the complaint is resolved informally, the case closes with no escalation window', () => {
+    const s = fold([received, { type: 'responded', at: '2026-11-10T15:00', outcome: 'resolved' }]);
+    expect(s.status).toBe('closed');
+    expect(s.deadlines.some((d) => d.kind === 'escalation_window')).toBe(false);
+  });
+
+  it('when the complaint is about the usual handler, the routing rule names who handles it', () => {
+    expect(fold([received], undefined, { about: 'teacher' }).handlerRole).toBe('head_teacher');
+    expect(dl(fold([received], undefined, { about: 'teacher' }), 1, 'respond').owner).toBe('head_teacher');
+  });
+
+  it('when a deadline is extended, the new date applies and the policy date is kept', () => {
+    const s = fold([received, { type: 'deadline_extended', at: '2026-11-18T09:00', kind: 'respond', due: '2026-12-04', reason: 'witness absent' }], '2026-11-23T12:00:00Z');
+    expect(dl(s, 1, 'respond')).toMatchObject({ due: '2026-12-04', originalDue: '2026-11-20', overdue: false });
+  });
+
+  it('refuses an extension that is not later than the current due date', () => {
+    const e = error(() => fold([received, { type: 'deadline_extended', at: '2026-11-09T09:00', kind: 'respond', due: '2026-11-19' }]));
+    expect(e.field).toBe('events[1].due');
+  });
+
+  it('refuses to escalate before the stage has answered and before its response is due', () => {
+    const e = error(() => fold([received, { type: 'escalation_requested', at: '2026-11-09T09:00' }]));
+    expect(e.code).toBe('EVENT_OUT_OF_ORDER');
+    expect(e.message).toMatch(/not due until 2026-11-20/);
+  });
+
+  it('refuses anything after the case is closed or withdrawn', () => {
+    const e = error(() => fold([received, { type: 'withdrawn', at: '2026-11-09T09:00' }, { type: 'acknowledged', at: '2026-11-10T09:00' }]));
+    expect(e.field).toBe('events[2].type');
+    expect(e.message).toMatch(/withdrawn on 2026-11-09/);
+  });
+
+  it('when the complaint is withdrawn, nothing is overdue and retention runs from the withdrawal', () => {
+    const s = fold([received, { type: 'withdrawn', at: '2026-11-09T09:00' }], '2026-12-01T12:00:00Z');
+    expect(s).toMatchObject({ status: 'withdrawn', closedOn: '2026-11-09', retainUntil: '2032-11-09' });
+    expect(s.deadlines.every((d) => !d.overdue)).toBe(true);
+  });
+
+  it('refuses a second acknowledgement, a second response, a hearing where there is no panel and pausing where the policy has no pause', () => {
+    expect(error(() => fold([received, { type: 'acknowledged', at: '2026-11-09T09:00' }, { type: 'acknowledged', at: '2026-11-09T10:00' }])).message).toMatch(/already acknowledged on 2026-11-09/);
+    expect(error(() => fold([received, { type: 'hearing_scheduled', at: '2026-11-09T09:00', hearingOn: '2026-11-20' }])).message).toMatch(/has no panel hearing/);
+    expect(error(() => fold([received, { type: 'paused', at: '2026-11-09T09:00' }])).message).toMatch(/does not provide for pausing/);
+  });
+
+  it('refuses a case whose first event is not "received", or a second "received"', () => {
+    expect(error(() => fold([{ type: 'acknowledged', at: '2026-11-09T09:00' }])).field).toBe('events[0].type');
+    expect(error(() => fold([received, received])).field).toBe('events[1].type');
+  });
+});
