@@ -112,24 +112,24 @@ export class SchoolCalendar {
     return new SchoolCalendar(cal.region, tz, terms.map(({ start, end }) => ({ start, end })), cal.closures);
   }
 
-  private flag(day: number, what: string): number {
-    if (day < FIRST_DAY || day > LAST_DAY) throw outOfRange(day, what);
+  private flag(day: number, what: () => string): number {
+    if (day < FIRST_DAY || day > LAST_DAY) throw outOfRange(day, what());
     return this.flags[day - FIRST_DAY]!;
   }
 
   isWorkingDay(day: number): boolean {
-    return (this.flag(day, 'the date') & WORKING) !== 0;
+    return (this.flag(day, () => 'the date') & WORKING) !== 0;
   }
 
   isSchoolDay(day: number): boolean {
     this.requireTerms('school days');
-    return (this.flag(day, 'the date') & SCHOOL) !== 0;
+    return (this.flag(day, () => 'the date') & SCHOOL) !== 0;
   }
 
   /** Inside one of the terms' date ranges (weekends and bank holidays in term count as term time). */
   isInTerm(day: number): boolean {
     this.requireTerms('term time');
-    return (this.flag(day, 'the date') & IN_TERM) !== 0;
+    return (this.flag(day, () => 'the date') & IN_TERM) !== 0;
   }
 
   private requireTerms(what: string): void {
@@ -142,23 +142,23 @@ export class SchoolCalendar {
   firstSchoolDayFrom(day: number): number {
     this.requireTerms('term time');
     for (let d = day; ; d++) {
-      if (d > this.lastTermDay!) throw this.pastTerms(day, 'finding the first school day after');
-      if (this.flag(d, 'finding the next school day') & SCHOOL) return d;
+      if (d > this.lastTermDay!) throw this.pastTerms(`finding the first school day after ${fromDayNumber(day)}`);
+      if (this.flag(d, () => 'finding the next school day') & SCHOOL) return d;
     }
   }
 
-  private pastTerms(from: number, what: string): DomainError {
+  private pastTerms(what: string): DomainError {
     return new DomainError(
       'CALENDAR_OUT_OF_RANGE',
-      `${what} ${fromDayNumber(from)} runs past the last term in the calendar (ends ${fromDayNumber(this.lastTermDay!)}); add the next school year's term dates`,
+      `${what} runs past the last term in the calendar (ends ${fromDayNumber(this.lastTermDay!)}); add the next school year's term dates`,
       'calendar.terms',
     );
   }
 
-  private beforeTerms(from: number, what: string): DomainError {
+  private beforeTerms(what: string): DomainError {
     return new DomainError(
       'CALENDAR_OUT_OF_RANGE',
-      `${what} ${fromDayNumber(from)} runs before the first term in the calendar (starts ${fromDayNumber(this.firstTermDay!)}); add the earlier term dates`,
+      `${what} runs before the first term in the calendar (starts ${fromDayNumber(this.firstTermDay!)}); add the earlier term dates`,
       'calendar.terms',
     );
   }
@@ -169,12 +169,15 @@ export class SchoolCalendar {
     if (unit === 'weeks') return day + 7 * n;
     const bit = unit === 'school_days' ? SCHOOL : WORKING;
     if (bit === SCHOOL) this.requireTerms('school days');
-    const what = `counting ${n} ${unit.replace('_', ' ')} from`;
+    const last = bit === SCHOOL ? this.lastTermDay! : LAST_DAY;
     let d = day;
     for (let left = n; left > 0; ) {
       d++;
-      if (bit === SCHOOL && d > this.lastTermDay!) throw this.pastTerms(day, what);
-      if (this.flag(d, `${what} ${fromDayNumber(day)}`) & bit) left--;
+      if (d > last || d < FIRST_DAY) {
+        const what = `counting ${n} ${unit.replace('_', ' ')} from ${fromDayNumber(day)}`;
+        throw bit === SCHOOL && d > last ? this.pastTerms(what) : outOfRange(d, what);
+      }
+      if (this.flags[d - FIRST_DAY]! & bit) left--;
     }
     return d;
   }
@@ -185,12 +188,15 @@ export class SchoolCalendar {
     if (unit === 'weeks') return day - 7 * n;
     const bit = unit === 'school_days' ? SCHOOL : WORKING;
     if (bit === SCHOOL) this.requireTerms('school days');
-    const what = `counting ${n} ${unit.replace('_', ' ')} back from`;
+    const first = bit === SCHOOL ? this.firstTermDay! : FIRST_DAY;
     let d = day;
     for (let left = n; left > 0; ) {
       d--;
-      if (bit === SCHOOL && d < this.firstTermDay!) throw this.beforeTerms(day, what);
-      if (this.flag(d, `${what} ${fromDayNumber(day)}`) & bit) left--;
+      if (d < first || d > LAST_DAY) {
+        const what = `counting ${n} ${unit.replace('_', ' ')} back from ${fromDayNumber(day)}`;
+        throw bit === SCHOOL && d < first ? this.beforeTerms(what) : outOfRange(d, what);
+      }
+      if (this.flags[d - FIRST_DAY]! & bit) left--;
     }
     return d;
   }

@@ -437,11 +437,14 @@ interface Met {
 
 const metAt = (day: number | undefined, ms: number | undefined): Met | undefined => (day === undefined || ms === undefined ? undefined : { day, ms });
 
+function isLate(due: Due, m: Met): boolean {
+  return due.hours ? m.ms > due.ms : m.day > due.day;
+}
+
 function finish(stage: number, kind: DeadlineKind, owner: string, due: Due, met: Met | undefined, live: boolean, now: number, nowDay: number, left?: Met): DeadlineState {
   const metOn = met === undefined ? null : due.hours ? formatInstant(met.ms) : fromDayNumber(met.day);
-  const isLate = (m: Met) => (due.hours ? m.ms > due.ms : m.day > due.day);
   const overdue = met === undefined && live && (due.hours ? now > due.ms : nowDay > due.day);
-  const late = met !== undefined ? isLate(met) : left !== undefined ? isLate(left) : overdue;
+  const late = met !== undefined ? isLate(due, met) : left !== undefined ? isLate(due, left) : overdue;
   return { stage, kind, owner, due: due.text, metOn, overdue, late, dueAt: due.ms };
 }
 

@@ -8,19 +8,43 @@ import { DomainError } from './errors.js';
 export type LocalDate = string;
 export const DAY_MS = 86_400_000;
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** Reads `count` decimal digits at `at`, or -1. Hand-rolled: the fold parses millions of dates. */
+function digits(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Day number of YYYY-MM-DD at the start of `s` (if it is a real date), or NaN. */
+function dateAt(s: string): number {
+  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1) return Number.NaN;
+  const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
+  if (d > DAYS_IN_MONTH[m - 1]! + (leap ? 1 : 0)) return Number.NaN;
+  return daysFromCivil(y, m, d);
+}
 
 /** Day number of a valid YYYY-MM-DD date, or NaN. */
 export function tryDayNumber(date: string): number {
-  const m = DATE_RE.exec(date);
-  if (!m) return Number.NaN;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return Number.NaN;
-  return ms / DAY_MS;
+  return typeof date === 'string' && date.length === 10 ? dateAt(date) : Number.NaN;
 }
 
 export function dayNumber(date: string, field = 'date'): number {
@@ -29,8 +53,16 @@ export function dayNumber(date: string, field = 'date'): number {
   return n;
 }
 
+const dateText = new Map<number, LocalDate>();
+
+/** YYYY-MM-DD of a day number (memoised: the fold prints the same few hundred dates over and over). */
 export function fromDayNumber(day: number): LocalDate {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  let text = dateText.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dateText.size < 100_000) dateText.set(day, text);
+  }
+  return text;
 }
 
 /** 0 = Sunday ... 6 = Saturday (1970-01-01 was a Thursday). */
@@ -143,23 +175,34 @@ export class TimeZone {
 
 const WHEN_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+function badWhen(text: unknown, field: string): DomainError {
+  return new DomainError('INVALID_INPUT', `expected a date-time like 2026-11-06T09:00 (school time) or 2026-11-06T09:00Z, got ${JSON.stringify(text)}`, field);
+}
+
 /**
  * Reads an event time: a date ("2026-11-06", taken as the start of that day at the school),
  * a local date-time ("2026-11-06T09:00", the school's wall clock), or an instant with a zone
  * ("2026-11-06T09:00Z", "2026-11-06T09:00+01:00"). Returns epoch milliseconds.
  */
 export function parseWhen(text: unknown, tz: TimeZone, field: string): number {
-  const m = typeof text === 'string' ? WHEN_RE.exec(text) : null;
-  const bad = () =>
-    new DomainError('INVALID_INPUT', `expected a date-time like 2026-11-06T09:00 (school time) or 2026-11-06T09:00Z, got ${JSON.stringify(text)}`, field);
-  if (!m) throw bad();
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', zone] = m;
-  const day = tryDayNumber(`${y}-${mo}-${d}`);
-  if (Number.isNaN(day) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) throw bad();
-  const wall = day * DAY_MS + Number(h) * 3_600_000 + Number(mi) * 60_000 + Number(s) * 1000 + Number(frac.padEnd(3, '0'));
+  if (typeof text !== 'string') throw badWhen(text, field);
+  // The common shape, YYYY-MM-DDTHH:mm in school time, without a regular expression.
+  if (text.length === 16 && text.charCodeAt(10) === 84 && text.charCodeAt(13) === 58) {
+    const day = dateAt(text);
+    const h = digits(text, 11, 2);
+    const mi = digits(text, 14, 2);
+    if (Number.isNaN(day) || h < 0 || h > 23 || mi < 0 || mi > 59) throw badWhen(text, field);
+    return tz.fromWallClock(day * DAY_MS + h * 3_600_000 + mi * 60_000);
+  }
+  const m = WHEN_RE.exec(text);
+  if (!m) throw badWhen(text, field);
+  const [, , , , h = '0', mi = '0', sec = '0', frac = '0', zone] = m;
+  const day = dateAt(text);
+  if (Number.isNaN(day) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) throw badWhen(text, field);
+  const wall = day * DAY_MS + Number(h) * 3_600_000 + Number(mi) * 60_000 + Number(sec) * 1000 + Number(frac.padEnd(3, '0'));
   if (zone === undefined) return tz.fromWallClock(wall);
   if (zone === 'Z') return wall;
   const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  const hm = zone.slice(1).replace(':', '');
+  return wall - sign * (Number(hm.slice(0, 2)) * 60 + Number(hm.slice(2))) * 60_000;
 }
