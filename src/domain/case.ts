@@ -231,7 +231,7 @@ export function foldCase(input: FoldInput): CaseState {
         cur.leftMs = ms;
           cur.escalatedBy = 'outcome';
           enter(next, ms, day);
-        } else if (!next || e.outcome === 'resolved') {
+        } else if (!next || e.outcome === 'resolved' || !s.complainantMayEscalate) {
           status = 'closed';
           closedDay = day;
           closedMs = ms;
@@ -242,10 +242,12 @@ export function foldCase(input: FoldInput): CaseState {
         const s = cur.stage;
         const next = policy.stages[s.number];
         if (!next) throw fail('EVENT_NOT_ALLOWED', `stage ${s.number} is the final stage of the ${policy.id} procedure; there is nothing to escalate to`, `${at}.type`);
+        if (!s.complainantMayEscalate) {
+          throw fail('EVENT_NOT_ALLOWED', `stage ${s.number} of ${policy.id} moves to stage ${next.number} only when its outcome is ${s.escalatesOn.join(' or ')}, not at the complainant's request`, `${at}.type`);
+        }
         if (cur.responseDay === undefined) {
-          // A stage may be escalated unanswered only once its response is overdue (MIET: "not resolved within 10 working days").
           const respond = s.clocks.find((c) => c.kind === 'respond');
-          const due = respond ? dueOf(cur, respond, calendar, undefined).day : undefined;
+          const due = respond && s.escalateWhenResponseOverdue ? dueOf(cur, respond, calendar, undefined).day : undefined;
           if (due === undefined || day <= due) {
             throw fail('EVENT_OUT_OF_ORDER', `stage ${s.number} has no response yet${due === undefined ? '' : ` and its response is not due until ${fromDayNumber(due)}`}; record "responded" first`, `${at}.type`);
           }
@@ -388,7 +390,7 @@ function dayDue(day: number, calendar: SchoolCalendar): Due {
 
 function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, about: string | undefined, live: boolean, now: number, nowDay: number): DeadlineState | undefined {
   // An escalation window opens with the stage's response, and only if the complainant may still escalate.
-  if (clock.kind === 'escalation_window' && (rec.responseDay === undefined || rec.escalatedBy === 'outcome' || rec.outcome === 'resolved')) return undefined;
+  if (clock.kind === 'escalation_window' && (rec.responseDay === undefined || rec.escalatedBy === 'outcome' || rec.outcome === 'resolved' || !rec.stage.complainantMayEscalate)) return undefined;
   let hearingDue: number | undefined;
   if (clock.from === 'hearing' && rec.hearingOnDay === undefined) {
     const hearing = rec.stage.clocks.find((c) => c.kind === 'hearing')!;
@@ -402,6 +404,7 @@ function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, ab
     due = dayDue(extended, calendar);
   }
   let met: Met | undefined;
+  let lateUnknown = false;
   switch (clock.kind) {
     case 'acknowledge':
       met = metAt(rec.ackDay, rec.ackMs) ?? metAt(rec.responseDay, rec.responseMs); // a full response also acknowledges
@@ -414,9 +417,14 @@ function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, ab
       met = rec.escalatedBy === 'request' ? metAt(rec.leftDay, rec.leftMs) : undefined;
       break;
     case 'hearing':
+      met = metAt(rec.heldDay, rec.heldMs);
+      break;
     case 'panel_papers':
     case 'companion_notice':
+      // Nothing records the papers or the companion request going in, so the hearing taking
+      // place settles them; whether they came in on time is not known, so never "late".
       met = metAt(rec.heldDay, rec.heldMs);
+      lateUnknown = met !== undefined;
       break;
     case 'hearing_notice':
       met = metAt(rec.scheduledDay, rec.scheduledMs); // the complainant is told the date when the hearing is scheduled
@@ -426,6 +434,7 @@ function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, ab
   }
   const owner = ownerFor(rec.stage, clock, about);
   const d = finish(rec.stage.number, clock.kind, owner, due, met, live, now, nowDay, metAt(rec.leftDay, rec.leftMs));
+  if (lateUnknown) d.late = false;
   if (originalDue !== undefined) d.originalDue = originalDue;
   return d;
 }

@@ -93,6 +93,10 @@ export const stageSchema = z.object({
   outcomes: z.array(z.enum(OUTCOMES)).min(1, 'list the outcomes this stage can reach'),
   /** Outcomes that move the case to the next stage without a request from the complainant (KPSSPP: undecided goes to an external investigator). */
   escalatesOn: z.array(z.enum(OUTCOMES)).default([]),
+  /** False where only `escalatesOn` leads on (KPSSPP Stage One): any other outcome ends the complaint. */
+  complainantMayEscalate: z.boolean().default(true),
+  /** The complainant may move on without an answer once the response is overdue (MIET Stage 1: "not resolved within 10 working days"). */
+  escalateWhenResponseOverdue: z.boolean().default(false),
   panel: panelSchema.optional(),
   cite,
 });
@@ -157,7 +161,6 @@ export const policySchema = z
       lookedAfterChildYears: z.number().int().positive().optional(),
     }),
     pause: z.object({ allowed: z.boolean(), cite: cite.optional() }).default({ allowed: false }),
-    extension: z.object({ allowed: z.boolean(), cite: cite.optional() }).default({ allowed: false }),
     /** Where the policy text is ambiguous: the reading this pack takes, and why. */
     choices: z.array(z.object({ about: z.string().min(1), choice: z.string().min(1) })).default([]),
     /** Where to go when the procedure is complete (used by outcome letters). */

@@ -94,10 +94,11 @@ describe('the case fold', () => {
     expect(e.field).toBe('events[1].due');
   });
 
-  it('refuses to escalate before the stage has answered and before its response is due', () => {
-    const e = error(() => fold([received, { type: 'escalation_requested', at: '2026-11-09T09:00' }]));
-    expect(e.code).toBe('EVENT_OUT_OF_ORDER');
-    expect(e.message).toMatch(/not due until 2026-11-20/);
+  it('refuses to escalate a stage that has not answered, even after its response is overdue, unless the policy allows it', () => {
+    const early = error(() => fold([received, { type: 'escalation_requested', at: '2026-11-09T09:00' }]));
+    expect(early.code).toBe('EVENT_OUT_OF_ORDER');
+    expect(early.message).toMatch(/stage 1 has no response yet; record "responded" first/);
+    expect(error(() => fold([received, { type: 'escalation_requested', at: '2026-11-30T09:00' }])).field).toBe('events[1].type');
   });
 
   it('refuses anything after the case is closed or withdrawn', () => {

@@ -44,6 +44,7 @@ export const kpsspp = {
       ],
       outcomes: ['resolved', 'upheld', 'not_upheld', 'undecided'],
       escalatesOn: ['undecided'],
+      complainantMayEscalate: false,
     },
     {
       number: 2,
@@ -62,6 +63,7 @@ export const kpsspp = {
   choices: [
     { about: '"within five days" and "two weeks"', choice: 'Calendar days and weeks: KPSSPP is a voluntary body with no school calendar, and the text does not say school or working days.' },
     { about: 'When a subgroup cannot decide', choice: 'Recording the Stage One outcome "undecided" raises the complaint to Stage Two straight away ("the complaint would be raised to stage two"), counting 4 weeks from that day.' },
+    { about: 'Stage One outcomes upheld, not upheld or resolved', choice: 'They end the complaint: Stage Two is only for a complaint the subgroup cannot decide ("unable to recommend a resolution or final decision"), so the complainant cannot ask for it.' },
     { about: 'A complaint about the Chairperson', choice: "The Vice-Chairperson takes the Chairperson's part (acknowledging, notifying the outcome), as the only other office the policy names." },
     { about: '"up to one year after the complaint"', choice: 'Counted from the closure of the complaint, the latest reading, so nothing is purged while the complaint could still be referred to.' },
     { about: 'Stage Two acknowledgement', choice: 'The complainant "should be notified" when the complaint is raised to Stage Two but no time is given, so no acknowledgement deadline is set.' },

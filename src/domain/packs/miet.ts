@@ -41,6 +41,7 @@ export const miet = {
         { kind: 'respond', amount: 10, unit: 'working_days', from: 'stage_received', cite: 'Stage 1: "If the matter is not resolved within 10 working days ... parents will be advised to proceed to Stage 2"' },
       ],
       outcomes: ['resolved', 'upheld', 'partially_upheld', 'not_upheld'],
+      escalateWhenResponseOverdue: true,
     },
     {
       number: 2,
