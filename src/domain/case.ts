@@ -304,6 +304,7 @@ export function foldCase(input: FoldInput): CaseState {
         break;
       case 'withdrawn':
       case 'closed':
+        pausedSince = undefined; // ending the complaint ends the pause too
         status = e.type;
         closedDay = day;
         closedMs = ms;
@@ -433,6 +434,8 @@ function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, ab
       met = undefined;
   }
   const owner = ownerFor(rec.stage, clock, about);
+  // The complainant's own cut-offs (asking to escalate, bringing a companion) are choices, not duties: never overdue.
+  if (owner === 'complainant') live = false;
   const d = finish(rec.stage.number, clock.kind, owner, due, met, live, now, nowDay, metAt(rec.leftDay, rec.leftMs));
   if (lateUnknown) d.late = false;
   if (originalDue !== undefined) d.originalDue = originalDue;
