@@ -153,6 +153,7 @@ export function foldCase(input: FoldInput): CaseState {
   let pausedSince = undefined as number | undefined;
   let prevMs = Number.NEGATIVE_INFINITY;
   let caseReceivedDay = 0;
+  const enter = (stage: Stage, whenMs: number, whenDay: number) => stages.push({ stage, receivedMs: whenMs, receivedDay: whenDay, extensions: new Map() });
 
   events.forEach((e, i) => {
     const at = `events[${i}]`;
@@ -174,8 +175,6 @@ export function foldCase(input: FoldInput): CaseState {
       throw fail('EVENT_OUT_OF_ORDER', `the case was ${status === 'closed' ? 'closed' : status.replace('_', ' ')} on ${fromDayNumber(closedDay!)}; no "${e.type}" can follow`, `${at}.type`);
     }
     const cur = stages[stages.length - 1]!;
-    const enter = (stage: Stage, whenMs: number, whenDay: number) =>
-      stages.push({ stage, receivedMs: whenMs, receivedDay: whenDay, extensions: new Map() });
     if (pausedSince !== undefined && e.type !== 'resumed' && e.type !== 'withdrawn' && e.type !== 'closed') {
       throw fail('EVENT_NOT_ALLOWED', `the case has been paused since ${fromDayNumber(pausedSince)}; record "resumed" first`, `${at}.type`);
     }

@@ -102,6 +102,7 @@ export class TimeZone {
   private static readonly zones = new Map<string, TimeZone>();
   private readonly fmt: Intl.DateTimeFormat;
   private readonly byDay = new Map<number, number>();
+  private readonly byQuarterHour = new Map<number, number>();
 
   static named(name: string, field = 'timezone'): TimeZone {
     let tz = TimeZone.zones.get(name);
@@ -148,7 +149,15 @@ export class TimeZone {
       cached = start === end ? start : Number.NaN; // NaN marks a day with a clock change
       this.byDay.set(day, cached);
     }
-    return Number.isNaN(cached) ? this.exactOffsetMs(ms) : cached;
+    if (!Number.isNaN(cached)) return cached;
+    // A day with a clock change: offsets change on a quarter hour in every zone in use today.
+    const quarter = Math.floor(ms / 900_000);
+    let offset = this.byQuarterHour.get(quarter);
+    if (offset === undefined) {
+      offset = this.exactOffsetMs(quarter * 900_000);
+      this.byQuarterHour.set(quarter, offset);
+    }
+    return offset;
   }
 
   /** The local date (as a day number) of an instant in this zone. */
