@@ -44,7 +44,7 @@ export interface SimulateOutput {
   stageReceivedOn: string;
   closedOn: string | null;
   outcome: string | null;
-  deadlines: Array<Omit<CaseState['deadlines'][number], 'dueAt'>>;
+  deadlines: Array<Omit<CaseState['deadlines'][number], 'dueAt' | 'open'>>;
   retainUntil: string | null;
   flags: string[];
   now: string;
@@ -75,7 +75,7 @@ export function simulate(input: unknown, loadPolicy: (ref: string) => Policy, cl
     stageReceivedOn: state.stageReceivedOn,
     closedOn: state.closedOn,
     outcome: state.outcome,
-    deadlines: state.deadlines.map(({ dueAt: _dueAt, ...d }) => d),
+    deadlines: state.deadlines.map(({ dueAt: _dueAt, open: _open, ...d }) => d),
     retainUntil: state.retainUntil,
     flags: state.flags,
     now: new Date(now).toISOString(),

@@ -63,6 +63,8 @@ export interface DeadlineState {
   originalDue?: string;
   /** Epoch ms of the end of the due day (or the due instant): lets stores index and compare without parsing. */
   dueAt: number;
+  /** Not met, and its stage is current in an open, unpaused case: still something to chase (or, for the complainant's cut-offs, to wait for). */
+  open: boolean;
 }
 
 export type CaseFlag = 'late' | 'out_of_scope' | 'paused' | 'late_escalation' | 'received_outside_term' | 'looked_after_child';
@@ -433,8 +435,7 @@ function deadlineOf(rec: StageRecord, clock: Clock, calendar: SchoolCalendar, ab
       met = undefined;
   }
   const owner = ownerFor(rec.stage, clock, about);
-  // The complainant's own cut-offs (asking to escalate, bringing a companion) are choices, not duties: never overdue.
-  if (owner === 'complainant') live = false;
+  // The complainant's own cut-offs (asking to escalate, bringing a companion) are choices, not duties: never overdue (see finish).
   const d = finish(rec.stage.number, clock.kind, owner, due, met, live, now, nowDay, metAt(rec.leftDay, rec.leftMs));
   if (lateUnknown) d.late = false;
   if (originalDue !== undefined) d.originalDue = originalDue;
@@ -454,9 +455,9 @@ function isLate(due: Due, m: Met): boolean {
 
 function finish(stage: number, kind: DeadlineKind, owner: string, due: Due, met: Met | undefined, live: boolean, now: number, nowDay: number, left?: Met): DeadlineState {
   const metOn = met === undefined ? null : due.hours ? formatInstant(met.ms) : fromDayNumber(met.day);
-  const overdue = met === undefined && live && (due.hours ? now > due.ms : nowDay > due.day);
+  const overdue = met === undefined && live && owner !== 'complainant' && (due.hours ? now > due.ms : nowDay > due.day);
   const late = met !== undefined ? isLate(due, met) : left !== undefined ? isLate(due, left) : overdue;
-  return { stage, kind, owner, due: due.text, metOn, overdue, late, dueAt: due.ms };
+  return { stage, kind, owner, due: due.text, metOn, overdue, late, dueAt: due.ms, open: met === undefined && live };
 }
 
 export { DEADLINE_KINDS, OUTCOMES };

@@ -2,30 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SchoolCalendar, bankHolidays } from '../../src/domain/calendar.js';
 import { TimeZone, dayNumber, fromDayNumber, parseWhen, formatInstant } from '../../src/domain/dates.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { ENGLAND_2026_27 as englishYear2026, domainErrorOf as thrown } from '../helpers/fold.js';
 
 const d = (s: string) => dayNumber(s);
-const englishYear2026 = {
-  region: 'england-and-wales',
-  terms: [
-    { start: '2026-09-02', end: '2026-10-23' },
-    { start: '2026-11-02', end: '2026-12-18' },
-    { start: '2027-01-05', end: '2027-02-12' },
-    { start: '2027-02-22', end: '2027-03-25' },
-    { start: '2027-04-12', end: '2027-05-28' },
-    { start: '2027-06-07', end: '2027-07-21' },
-  ],
-  closures: ['2027-01-05'],
-};
-
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('UK bank holidays shipped with the project', () => {
   const has = (region: Parameters<typeof bankHolidays>[0], date: string) => bankHolidays(region).some((h) => h.date === date);

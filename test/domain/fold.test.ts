@@ -2,33 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SchoolCalendar } from '../../src/domain/calendar.js';
 import { foldCase, type CaseEvent } from '../../src/domain/case.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { parsePolicy } from '../../src/domain/policy.js';
+import { ENGLAND_SEP_2026_TO_FEB_2027, deadlineOf as dl, domainErrorOf as error } from '../helpers/fold.js';
 
 // A school's own pack (test/fixtures/policies/oakfield.json): 2 stages in school days.
 const oakfield = parsePolicy(JSON.parse(readFileSync(new URL('../fixtures/policies/oakfield.json', import.meta.url), 'utf8')));
-const calendar = SchoolCalendar.from({
-  region: 'england-and-wales',
-  terms: [
-    { start: '2026-09-02', end: '2026-10-23' },
-    { start: '2026-11-02', end: '2026-12-18' },
-    { start: '2027-01-05', end: '2027-02-12' },
-  ],
-});
+const calendar = SchoolCalendar.from(ENGLAND_SEP_2026_TO_FEB_2027);
 const at = (s: string) => Date.parse(s);
 const fold = (events: CaseEvent[], now = '2026-11-20T12:00:00Z', facts = {}) => foldCase({ policy: oakfield, calendar, facts, events, now: at(now) });
 const received: CaseEvent = { type: 'received', at: '2026-11-06T09:00', stage: 1 };
-const dl = (state: ReturnType<typeof fold>, stage: number, kind: string) => state.deadlines.find((d) => d.stage === stage && d.kind === kind)!;
-
-function error(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('the case fold', () => {
   it('when nothing has been done, the acknowledgement and response are due and overdue once their day has passed', () => {

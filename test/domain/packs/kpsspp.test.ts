@@ -8,9 +8,8 @@
  * "Within N days of A" is the Nth calendar day strictly after A's local (Glasgow) date.
  */
 import { describe, expect, it } from 'vitest';
-import { simulate, type SimulateOutput } from '../../../src/app/simulate.js';
-import { DomainError } from '../../../src/domain/errors.js';
 import { builtInPolicy } from '../../../src/domain/packs/index.js';
+import { deadlineOf as deadline, domainErrorOf, simulateWith, type Ev } from '../../helpers/fold.js';
 
 /**
  * Glasgow City Council's 2026/27 school year (as a Glasgow secondary's calendar would be entered):
@@ -29,36 +28,8 @@ const GLASGOW_2026_27 = {
   closures: ['2026-08-17', '2026-08-18', '2026-09-25', '2026-09-28', '2027-02-17'],
 };
 
-type Ev = Record<string, unknown> & { type: string; at: string };
-
 /** A fixed clock far in the future: only scenarios that give `now` may assert `overdue`. */
-const FIXED_NOW = () => Date.parse('2030-06-01T12:00:00Z');
-
-function run(events: Ev[], opts: { about?: string; category?: string; incidentOn?: string; now?: string } = {}): SimulateOutput {
-  const { now, ...facts } = opts;
-  return simulate(
-    { policy: 'kpsspp', calendar: GLASGOW_2026_27, case: facts, events, ...(now ? { now } : {}) },
-    builtInPolicy,
-    FIXED_NOW,
-  );
-}
-
-function deadline(out: SimulateOutput, stage: number, kind: string) {
-  const d = out.deadlines.find((x) => x.stage === stage && x.kind === kind);
-  if (!d) throw new Error(`no stage ${stage} ${kind} deadline in ${JSON.stringify(out.deadlines)}`);
-  return d;
-}
-
-/** Runs `fn` and returns the DomainError it throws (fails the test if it throws nothing else). */
-function domainErrorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
+const run = simulateWith('kpsspp', GLASGOW_2026_27, '2030-06-01T12:00:00Z');
 
 describe('KPSSPP pack: who it is and where it counts', () => {
   it('counts in Scotland (Europe/London) unless a calendar says otherwise, and keeps records for one year', () => {

@@ -9,41 +9,10 @@
  * Every expected instant below was worked out by hand (BST = UTC+1, GMT = UTC+0).
  */
 import { describe, expect, it } from 'vitest';
-import { simulate, type SimulateOutput } from '../../../src/app/simulate.js';
-import { DomainError } from '../../../src/domain/errors.js';
-import { builtInPolicy } from '../../../src/domain/packs/index.js';
+import { deadlineOf as deadline, domainErrorOf as thrown, simulateWith, type Ev as Event } from '../../helpers/fold.js';
 
-const FIXED_NOW = () => Date.parse('2026-01-15T12:00:00Z');
-
-type Event = Record<string, unknown> & { type: string; at: string };
-
-/** No calendar at all unless one is given: MIAG counts hours and weeks only. */
-function run(events: Event[], opts: { about?: string; now?: string; calendar?: Record<string, unknown> } = {}): SimulateOutput {
-  const scenario = {
-    policy: 'miag',
-    ...(opts.calendar === undefined ? {} : { calendar: opts.calendar }),
-    case: opts.about === undefined ? {} : { about: opts.about },
-    events,
-    ...(opts.now === undefined ? {} : { now: opts.now }),
-  };
-  return simulate(scenario, builtInPolicy, FIXED_NOW);
-}
-
-function deadline(out: SimulateOutput, stage: number, kind: string) {
-  const d = out.deadlines.find((x) => x.stage === stage && x.kind === kind);
-  if (!d) throw new Error(`no stage ${stage} ${kind} deadline in ${JSON.stringify(out.deadlines)}`);
-  return d;
-}
-
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
+/** No calendar at all unless one is given (`opts.calendar`): MIAG counts hours and weeks only. */
+const run = simulateWith('miag', undefined, '2026-01-15T12:00:00Z');
 
 describe('MIAG stage 1: the 24-hour acknowledgement', () => {
   it('a complaint raised with a member of staff at 15:00 on Friday 6 Nov 2026 must be acknowledged by 15:00 on Saturday, not Monday', () => {

@@ -13,67 +13,13 @@
  * "N working days prior to B" is the Nth working day strictly before B.
  */
 import { describe, expect, it } from 'vitest';
-import { simulate, type SimulateOutput } from '../../../src/app/simulate.js';
-import { DomainError } from '../../../src/domain/errors.js';
-import { builtInPolicy } from '../../../src/domain/packs/index.js';
+import { ENGLAND_2025_TO_2028, deadlineOf as deadline, domainErrorOf as thrown, simulateWith, type Ev as Event } from '../../helpers/fold.js';
 
 /**
- * A Manchester school's English term dates, 2025/26 to autumn 2027, with half terms, Christmas
- * and Easter holidays, and an INSET day on Tue 5 Jan 2027 (as in the nmat-panel fixture).
+ * A Manchester school's English term dates (ENGLAND_2025_TO_2028), and a clock reading used only
+ * when a test does not give `now` in the scenario.
  */
-const CALENDAR = {
-  region: 'england-and-wales',
-  terms: [
-    { start: '2025-09-03', end: '2025-10-24' },
-    { start: '2025-11-03', end: '2025-12-19' },
-    { start: '2026-01-05', end: '2026-02-13' },
-    { start: '2026-02-23', end: '2026-03-27' }, // Easter holidays Mon 30 Mar - Fri 10 Apr 2026
-    { start: '2026-04-13', end: '2026-05-22' }, // May half term Mon 25 - Fri 29 May 2026
-    { start: '2026-06-01', end: '2026-07-21' },
-    { start: '2026-09-02', end: '2026-10-23' }, // October half term Mon 26 - Fri 30 Oct 2026
-    { start: '2026-11-02', end: '2026-12-18' }, // Christmas holidays Sat 19 Dec 2026 - Mon 4 Jan 2027
-    { start: '2027-01-05', end: '2027-02-12' },
-    { start: '2027-02-22', end: '2027-03-25' },
-    { start: '2027-04-12', end: '2027-05-28' },
-    { start: '2027-06-07', end: '2027-07-21' },
-    { start: '2027-09-02', end: '2027-10-22' },
-    { start: '2027-11-01', end: '2027-12-17' }, // Christmas holidays Sat 18 Dec 2027 - Mon 3 Jan 2028
-    { start: '2028-01-04', end: '2028-02-11' },
-  ],
-  closures: ['2027-01-05'],
-};
-
-/** A clock reading used only when a test does not give `now` in the scenario. */
-const FIXED_NOW = () => Date.parse('2026-09-01T12:00:00Z');
-
-type Event = Record<string, unknown> & { type: string; at: string };
-
-function run(events: Event[], opts: { about?: string; now?: string } = {}): SimulateOutput {
-  const scenario = {
-    policy: 'miet',
-    calendar: CALENDAR,
-    case: opts.about === undefined ? {} : { about: opts.about },
-    events,
-    ...(opts.now === undefined ? {} : { now: opts.now }),
-  };
-  return simulate(scenario, builtInPolicy, FIXED_NOW);
-}
-
-function deadline(out: SimulateOutput, stage: number, kind: string) {
-  const d = out.deadlines.find((x) => x.stage === stage && x.kind === kind);
-  if (!d) throw new Error(`no stage ${stage} ${kind} deadline in ${JSON.stringify(out.deadlines)}`);
-  return d;
-}
-
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
+const run = simulateWith('miet', ENGLAND_2025_TO_2028, '2026-09-01T12:00:00Z');
 
 describe('MIET stage 1 (informal resolution): clocks in working days', () => {
   it('when a written complaint reaches the class teacher on Wed 4 Nov 2026, it must be acknowledged by Mon 9 Nov and resolved by Wed 18 Nov', () => {

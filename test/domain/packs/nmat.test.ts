@@ -29,26 +29,11 @@
  *   2027-09-02 Thu .. 2027-10-22 Fri   autumn 1 (2027/28)
  */
 import { describe, expect, it } from 'vitest';
-import { simulate, type SimulateOutput } from '../../../src/app/simulate.js';
-import { DomainError } from '../../../src/domain/errors.js';
-import { builtInPolicy } from '../../../src/domain/packs/index.js';
+import type { SimulateOutput } from '../../../src/app/simulate.js';
+import { ENGLAND_SUMMER_2026_TO_AUTUMN_2027, deadlineOf as deadline, domainErrorOf as thrown, simulateWith } from '../../helpers/fold.js';
 
-const CALENDAR = {
-  region: 'england-and-wales',
-  terms: [
-    { start: '2026-06-01', end: '2026-07-22' },
-    { start: '2026-09-02', end: '2026-10-23' },
-    { start: '2026-11-02', end: '2026-12-18' },
-    { start: '2027-01-05', end: '2027-02-12' },
-    { start: '2027-02-22', end: '2027-03-25' },
-    { start: '2027-04-12', end: '2027-05-28' },
-    { start: '2027-06-07', end: '2027-07-21' },
-    { start: '2027-09-01', end: '2027-10-22' },
-  ],
-  closures: ['2027-01-05', '2027-09-01'],
-};
-
-interface Ev {
+/** A type alias, not an interface, so that it fits the helper's `Record<string, unknown>` events. */
+type Ev = {
   type: string;
   at: string;
   stage?: number;
@@ -57,7 +42,7 @@ interface Ev {
   kind?: string;
   due?: string;
   reason?: string;
-}
+};
 interface Facts {
   about?: string;
   category?: string;
@@ -65,26 +50,11 @@ interface Facts {
   lookedAfterChild?: boolean;
 }
 
+const runNmat = simulateWith('nmat', ENGLAND_SUMMER_2026_TO_AUTUMN_2027, '2030-06-01T12:00:00Z');
+
 /** Runs an NMAT scenario. `now` is school time; without it the clock is fixed well after every case here. */
 function run(events: Ev[], facts: Facts = {}, now?: string): SimulateOutput {
-  const scenario = { policy: 'nmat', calendar: CALENDAR, case: facts, events, ...(now ? { now } : {}) };
-  return simulate(scenario, builtInPolicy, () => Date.parse('2030-06-01T12:00:00Z'));
-}
-
-function deadline(out: SimulateOutput, stage: number, kind: string) {
-  const d = out.deadlines.find((x) => x.stage === stage && x.kind === kind);
-  if (!d) throw new Error(`no stage ${stage} ${kind} deadline in ${JSON.stringify(out.deadlines.map((x) => `${x.stage}:${x.kind}`))}`);
-  return d;
-}
-
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
+  return runNmat(events, { ...facts, now });
 }
 
 const received = (at: string, stage = 1): Ev => ({ type: 'received', at, stage });

@@ -7,58 +7,15 @@
  * of A" is the date 7N days after A's local (Europe/London) date.
  */
 import { describe, expect, it } from 'vitest';
-import { simulate, type SimulateOutput } from '../../../src/app/simulate.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import { builtInPolicy } from '../../../src/domain/packs/index.js';
+import { LEICESTER_2026_27, deadlineOf as deadline, domainErrorOf, simulateWith, type Ev } from '../../helpers/fold.js';
 
 /**
- * An English (Leicester) 2026/27 school calendar, as a subscribing primary would enter it:
- * October half term 26-30 Oct, Christmas 21 Dec - 4 Jan (INSET day Tue 5 Jan), February half
- * term 15-19 Feb, Easter 29 Mar - 9 Apr (Good Friday 26 Mar, Easter Monday 29 Mar), May half
- * term 31 May - 4 Jun. The region is left to the pack's default (England and Wales).
+ * An English (Leicester) 2026/27 school calendar (LEICESTER_2026_27), and a fixed clock far in the
+ * future: only scenarios that give `now` may assert `overdue`.
  */
-const ENGLAND_2026_27 = {
-  terms: [
-    { start: '2026-09-02', end: '2026-10-23', name: 'Autumn 1' },
-    { start: '2026-11-02', end: '2026-12-18', name: 'Autumn 2' },
-    { start: '2027-01-05', end: '2027-02-12', name: 'Spring 1' },
-    { start: '2027-02-22', end: '2027-03-25', name: 'Spring 2' },
-    { start: '2027-04-12', end: '2027-05-28', name: 'Summer 1' },
-    { start: '2027-06-07', end: '2027-07-21', name: 'Summer 2' },
-  ],
-  closures: ['2027-01-05'],
-};
-
-type Ev = Record<string, unknown> & { type: string; at: string };
-
-/** A fixed clock far in the future: only scenarios that give `now` may assert `overdue`. */
-const FIXED_NOW = () => Date.parse('2030-06-01T12:00:00Z');
-
-function run(events: Ev[], opts: { about?: string; category?: string; incidentOn?: string; now?: string } = {}): SimulateOutput {
-  const { now, ...facts } = opts;
-  return simulate(
-    { policy: 'sil', calendar: ENGLAND_2026_27, case: facts, events, ...(now ? { now } : {}) },
-    builtInPolicy,
-    FIXED_NOW,
-  );
-}
-
-function deadline(out: SimulateOutput, stage: number, kind: string) {
-  const d = out.deadlines.find((x) => x.stage === stage && x.kind === kind);
-  if (!d) throw new Error(`no stage ${stage} ${kind} deadline in ${JSON.stringify(out.deadlines)}`);
-  return d;
-}
-
-/** Runs `fn` and returns the DomainError it throws. */
-function domainErrorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
+const run = simulateWith('sil', LEICESTER_2026_27, '2030-06-01T12:00:00Z');
 
 /** Received Mon 1 Feb 2027, answered (not upheld) Fri 26 Feb 2027: the usual Stage One before a review. */
 const STAGE_ONE_ANSWERED: Ev[] = [
