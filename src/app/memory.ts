@@ -1,0 +1,183 @@
+/**
+ * In-memory CaseStore and SchoolStore with the same contract as the MongoDB ones (the contract
+ * suite in test/store runs against both). Copies go in and out, as they would over the wire.
+ */
+import { AppError } from './errors.js';
+import type { CaseChange, CaseQuery, CaseRecord, CaseStateRecord, CaseStore, OutboxItem, School, SchoolStore } from './ports.js';
+
+const copy = <T>(v: T): T => structuredClone(v);
+
+function conflict(id: string, expected: number, found: number | undefined): AppError {
+  return new AppError('VERSION_CONFLICT', 'This complaint was changed by someone else a moment ago. Reload it and try again.', `version conflict on ${id}: expected ${expected}, found ${found ?? 'none'}`);
+}
+
+export function sameComplainant(c: CaseRecord['complainant'], key: { name: string; email?: string; phone?: string }): boolean {
+  const digits = (s?: string) => s?.replace(/\D/g, '') || undefined;
+  return (
+    (key.email !== undefined && c.email?.toLowerCase() === key.email.toLowerCase()) ||
+    (digits(key.phone) !== undefined && digits(c.phone) === digits(key.phone)) ||
+    c.name.trim().toLowerCase() === key.name.trim().toLowerCase()
+  );
+}
+
+/** The outbox items of one document that can be claimed now: pending, or stuck "sending" since before `staleBefore`. */
+export function claimable(item: OutboxItem, staleBefore: Date): boolean {
+  return item.status === 'pending' || (item.status === 'sending' && (item.claimedAt?.getTime() ?? 0) < staleBefore.getTime());
+}
+
+export const MAX_ATTEMPTS = 8;
+
+export function completed(item: OutboxItem, result: { sentAt: Date } | { error: string; retry: boolean }): OutboxItem {
+  if ('sentAt' in result) return { ...item, status: 'sent', sentAt: result.sentAt };
+  return { ...item, status: result.retry && item.attempts < MAX_ATTEMPTS ? 'pending' : 'failed', error: result.error };
+}
+
+export class MemoryCaseStore implements CaseStore {
+  readonly cases = new Map<string, CaseRecord>();
+  private readonly sequences = new Map<string, number>();
+
+  async insert(record: CaseRecord): Promise<void> {
+    if ([...this.cases.values()].some((c) => c.schoolId === record.schoolId && c.reference === record.reference)) throw new AppError('INVALID_INPUT', `reference ${record.reference} is taken`, 'duplicate reference');
+    this.cases.set(record.id, copy(record));
+  }
+
+  async get(id: string): Promise<CaseRecord | null> {
+    const c = this.cases.get(id);
+    return c ? copy(c) : null;
+  }
+
+  async getByReference(reference: string): Promise<CaseRecord | null> {
+    const c = [...this.cases.values()].find((x) => x.reference === reference.toUpperCase());
+    return c ? copy(c) : null;
+  }
+
+  async update(id: string, expectedVersion: number, change: CaseChange): Promise<CaseRecord> {
+    const c = this.cases.get(id);
+    if (!c || c.version !== expectedVersion) throw conflict(id, expectedVersion, c?.version);
+    const next: CaseRecord = {
+      ...c,
+      ...copy(change.set ?? {}),
+      events: [...c.events, ...copy(change.events)],
+      state: copy(change.state),
+      outbox: [...c.outbox, ...copy(change.outbox)],
+      version: c.version + 1,
+      updatedAt: new Date(),
+    };
+    this.cases.set(id, next);
+    return copy(next);
+  }
+
+  async replaceState(id: string, expectedVersion: number, state: CaseStateRecord): Promise<boolean> {
+    const c = this.cases.get(id);
+    if (!c || c.version !== expectedVersion) return false;
+    this.cases.set(id, { ...c, state: copy(state), version: c.version + 1 });
+    return true;
+  }
+
+  async find(q: CaseQuery): Promise<CaseRecord[]> {
+    const out = [...this.cases.values()].filter(
+      (c) =>
+        (q.schoolId === undefined || c.schoolId === q.schoolId) &&
+        (q.status === undefined || c.state.status === q.status) &&
+        (q.handlerId === undefined || c.state.handlerId === q.handlerId) &&
+        (q.dueBefore === undefined || (c.state.nextDueAt !== null && c.state.nextDueAt < q.dueBefore)) &&
+        (q.dueAfter === undefined || (c.state.nextDueAt !== null && c.state.nextDueAt >= q.dueAfter)),
+    );
+    out.sort((a, b) => (a.state.nextDueAt?.getTime() ?? Infinity) - (b.state.nextDueAt?.getTime() ?? Infinity) || a.reference.localeCompare(b.reference));
+    return copy(out.slice(0, q.limit ?? out.length));
+  }
+
+  async nextSequence(schoolId: string, year: number): Promise<number> {
+    const key = `${schoolId}:${year}`;
+    const n = (this.sequences.get(key) ?? 0) + 1;
+    this.sequences.set(key, n);
+    return n;
+  }
+
+  async findByComplainant(schoolId: string, key: { name: string; email?: string; phone?: string }, since: Date): Promise<CaseRecord[]> {
+    return copy([...this.cases.values()].filter((c) => c.schoolId === schoolId && c.createdAt >= since && sameComplainant(c.complainant, key)));
+  }
+
+  async claimNudge(id: string, key: string, item: OutboxItem): Promise<boolean> {
+    const c = this.cases.get(id);
+    if (!c || c.nudges.includes(key)) return false;
+    this.cases.set(id, { ...c, nudges: [...c.nudges, key], outbox: [...c.outbox, copy(item)] });
+    return true;
+  }
+
+  async claimOutbox(now: Date, staleBefore: Date, limit: number) {
+    const out: Array<{ caseId: string; item: OutboxItem }> = [];
+    for (const c of this.cases.values()) {
+      for (const [i, item] of c.outbox.entries()) {
+        if (out.length >= limit) return out;
+        if (!claimable(item, staleBefore)) continue;
+        const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
+        c.outbox[i] = claimed;
+        out.push({ caseId: c.id, item: copy(claimed) });
+      }
+    }
+    return out;
+  }
+
+  async completeOutbox(caseId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }) {
+    const c = this.cases.get(caseId);
+    const i = c?.outbox.findIndex((o) => o.key === key) ?? -1;
+    if (c && i >= 0) c.outbox[i] = completed(c.outbox[i]!, result);
+  }
+
+  async findExpired(today: string, limit: number): Promise<CaseRecord[]> {
+    return copy([...this.cases.values()].filter((c) => !c.purgedAt && c.state.retainUntil !== null && c.state.retainUntil <= today).slice(0, limit));
+  }
+
+  async anonymise(id: string, at: Date, redacted: Parameters<CaseStore['anonymise']>[2]): Promise<void> {
+    const c = this.cases.get(id);
+    if (c && !c.purgedAt) this.cases.set(id, { ...c, ...copy(redacted), purgedAt: at, version: c.version + 1 });
+  }
+}
+
+export class MemorySchoolStore implements SchoolStore {
+  readonly schools = new Map<string, School>();
+
+  async get(id: string) {
+    const s = this.schools.get(id);
+    return s ? copy(s) : null;
+  }
+
+  async list() {
+    return copy([...this.schools.values()]);
+  }
+
+  async save(school: Omit<School, 'outbox' | 'digests' | 'version'>): Promise<School> {
+    const old = this.schools.get(school.id);
+    const saved: School = { ...copy(school), outbox: old?.outbox ?? [], digests: old?.digests ?? [], version: (old?.version ?? 0) + 1 };
+    this.schools.set(school.id, saved);
+    return copy(saved);
+  }
+
+  async claimDigest(id: string, date: string, item: OutboxItem): Promise<boolean> {
+    const s = this.schools.get(id);
+    if (!s || s.digests.includes(date)) return false;
+    this.schools.set(id, { ...s, digests: [...s.digests, date], outbox: [...s.outbox, copy(item)] });
+    return true;
+  }
+
+  async claimOutbox(now: Date, staleBefore: Date, limit: number) {
+    const out: Array<{ schoolId: string; item: OutboxItem }> = [];
+    for (const s of this.schools.values()) {
+      for (const [i, item] of s.outbox.entries()) {
+        if (out.length >= limit) return out;
+        if (!claimable(item, staleBefore)) continue;
+        const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
+        s.outbox[i] = claimed;
+        out.push({ schoolId: s.id, item: copy(claimed) });
+      }
+    }
+    return out;
+  }
+
+  async completeOutbox(schoolId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }) {
+    const s = this.schools.get(schoolId);
+    const i = s?.outbox.findIndex((o) => o.key === key) ?? -1;
+    if (s && i >= 0) s.outbox[i] = completed(s.outbox[i]!, result);
+  }
+}

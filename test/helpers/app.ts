@@ -1,0 +1,97 @@
+/**
+ * Shared set-up for use-case, store and job tests: a controllable clock, a real NMAT school
+ * (English 2026/27 calendar, people in every role), and dependencies on either the in-memory
+ * stores or the real database the test run started (one database per test file).
+ */
+import { inject } from 'vitest';
+import type { Deps } from '../../src/app/caseFlow.js';
+import { MemoryCaseStore, MemorySchoolStore } from '../../src/app/memory.js';
+import type { Clock, School } from '../../src/app/ports.js';
+import { connectDatabase, type Database } from '../../src/store/mongo.js';
+import { ENGLAND_2026_27 } from './fold.js';
+
+export class TestClock implements Clock {
+  private ms: number;
+  constructor(iso: string) {
+    this.ms = Date.parse(iso);
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** People of Nunthorpe Academy, by directory id. */
+export const P = {
+  teacher: 'aad-teacher-1',
+  teacher2: 'aad-teacher-2',
+  headOfSchool: 'aad-head',
+  execPrincipal: 'aad-exec',
+  governanceLead: 'aad-clerk',
+  chairOfGovernors: 'aad-cog',
+  trustee: 'aad-trustee',
+  chairOfTrustees: 'aad-cot',
+  viceChair: 'aad-vcot',
+  coo: 'aad-coo',
+  deputy: 'aad-deputy',
+  panel1: 'aad-panel-1',
+  panel2: 'aad-panel-2',
+  panel3: 'aad-panel-3',
+  outsider: 'aad-caretaker',
+} as const;
+
+export function nmatSchool(id = 'nunthorpe'): Omit<School, 'outbox' | 'digests' | 'version'> {
+  return {
+    id,
+    name: 'Nunthorpe Academy',
+    policyId: 'nmat',
+    referencePrefix: 'NMAT',
+    calendar: { region: 'england-and-wales', terms: ENGLAND_2026_27.terms, closures: ['2027-01-05'] },
+    people: [
+      { id: P.teacher, name: 'Tara Teacher', roles: ['teacher'] },
+      { id: P.teacher2, name: 'Tom Teacher', roles: ['teacher'] },
+      { id: P.headOfSchool, name: 'Hana Head', roles: ['head_of_school', 'slt'] },
+      { id: P.deputy, name: 'Dev Deputy', roles: ['slt'] },
+      { id: P.execPrincipal, name: 'Eve Principal', roles: ['executive_principal'] },
+      { id: P.governanceLead, name: 'Gail Clerk', roles: ['governance_lead', 'clerk'] },
+      { id: P.chairOfGovernors, name: 'Cora Chair', roles: ['chair_of_governors', 'governor'] },
+      { id: P.trustee, name: 'Trev Trustee', roles: ['trustee'] },
+      { id: P.chairOfTrustees, name: 'Carl Chair', roles: ['chair_of_trustees', 'trustee'] },
+      { id: P.viceChair, name: 'Vera Vice', roles: ['vice_chair_of_trustees', 'trustee'] },
+      { id: P.coo, name: 'Olly Ops', roles: ['coo'] },
+      { id: P.panel1, name: 'Pat Panel', roles: ['panel_member'] },
+      { id: P.panel2, name: 'Pam Panel', roles: ['panel_member'] },
+      { id: P.panel3, name: 'Ian Independent', roles: ['panel_member'] },
+      { id: P.outsider, name: 'Colin Caretaker', roles: [] },
+    ],
+  };
+}
+
+/** A parent's complaint as the intake would send it. */
+export function parentComplaint(schoolId = 'nunthorpe') {
+  return {
+    schoolId,
+    complainant: { name: 'Priya Parent', email: 'priya.parent@example.com', relationship: 'parent of a pupil in Year 8', preferredContact: 'email' as const },
+    summary: 'My son was kept in detention three times this week without any explanation from the school.',
+    desiredOutcome: 'An explanation and a review of how detentions are given.',
+  };
+}
+
+export function memoryDeps(clock: Clock): Deps & { cases: MemoryCaseStore; schools: MemorySchoolStore } {
+  let n = 0;
+  return { cases: new MemoryCaseStore(), schools: new MemorySchoolStore(), clock, newId: () => `case-${++n}` };
+}
+
+/** A fresh database (dropped first) on the server the test run started. */
+export async function testDatabase(name: string): Promise<Database> {
+  const uri = new URL(inject('mongoUri'));
+  uri.pathname = `/${name.replace(/[^a-z0-9_]/gi, '_').slice(0, 60)}`;
+  const db = await connectDatabase(uri.toString());
+  await db.connection.dropDatabase();
+  return connectDatabase(uri.toString()).finally(() => db.close());
+}
