@@ -241,10 +241,29 @@ export class MongoCaseStore implements CaseStore {
     });
   }
 
+  /**
+   * Compare-and-set on a counter document: read n, write n + 1 only if it is still n. (A plain
+   * `$inc` with returnDocument "after" can hand two callers the same number on the embedded
+   * server, which the contract test caught; this is correct on any MongoDB.)
+   */
   nextSequence(schoolId: string, year: number) {
+    const _id = `${schoolId}:${year}`;
     return db(async () => {
-      const doc = await this.counters.findOneAndUpdate({ _id: `${schoolId}:${year}` }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
-      return doc!.seq as number;
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const doc = await this.counters.findOne({ _id });
+        if (!doc) {
+          try {
+            await this.counters.insertOne({ _id, seq: 1 });
+            return 1;
+          } catch (e) {
+            if ((e as { code?: number }).code === 11000) continue;
+            throw e;
+          }
+        }
+        const next = (doc.seq as number) + 1;
+        if ((await this.counters.updateOne({ _id, seq: doc.seq }, { $set: { seq: next } })).modifiedCount === 1) return next;
+      }
+      throw new AppError('DATABASE_UNAVAILABLE', 'The complaints database is too busy to number this complaint just now. Please try again.', `reference counter ${_id}: 100 lost races`);
     });
   }
 
@@ -287,11 +306,15 @@ async function claimFrom(model: Docs, now: Date, staleBefore: Date, limit: numbe
       for (const item of (doc.outbox ?? []) as OutboxItem[]) {
         if (out.length >= limit) return out;
         if (!claimable(item, staleBefore)) continue;
-        const match = item.status === 'pending' ? { key: item.key, status: 'pending' } : { key: item.key, status: 'sending', claimedAt: item.claimedAt };
-        const r = await model.updateOne({ _id: doc._id, outbox: { $elemMatch: match } }, {
-          $set: { 'outbox.$.status': 'sending', 'outbox.$.claimedAt': now },
-          $inc: { 'outbox.$.attempts': 1 },
-        });
+        // The guard (still this status and attempt count) is in the query; the element is picked by
+        // its unique key through arrayFilters. Not `$elemMatch` with "$": the embedded server cannot
+        // resolve that positional operator, and re-checks array filters field by field as it sets them.
+        const guard = { key: item.key, status: item.status, attempts: item.attempts, ...(item.status === 'sending' ? { claimedAt: item.claimedAt } : {}) };
+        const r = await model.updateOne(
+          { _id: doc._id, outbox: { $elemMatch: guard } },
+          { $set: { 'outbox.$[o].status': 'sending', 'outbox.$[o].claimedAt': now, 'outbox.$[o].attempts': item.attempts + 1 } },
+          { arrayFilters: [{ 'o.key': item.key }] },
+        );
         if (r.modifiedCount === 1) out.push({ id: doc._id as string, item: { ...item, status: 'sending', claimedAt: now, attempts: item.attempts + 1 } });
       }
     }
