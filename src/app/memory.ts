@@ -46,8 +46,8 @@ export class MemoryCaseStore implements CaseStore {
     return c ? copy(c) : null;
   }
 
-  async getByReference(reference: string): Promise<CaseRecord | null> {
-    const c = [...this.cases.values()].find((x) => x.reference === reference.toUpperCase());
+  async getByReference(reference: string, schoolId?: string): Promise<CaseRecord | null> {
+    const c = [...this.cases.values()].find((x) => x.reference === reference.toUpperCase() && (schoolId === undefined || x.schoolId === schoolId));
     return c ? copy(c) : null;
   }
 
@@ -80,6 +80,7 @@ export class MemoryCaseStore implements CaseStore {
         (q.schoolId === undefined || c.schoolId === q.schoolId) &&
         (q.status === undefined || c.state.status === q.status) &&
         (q.handlerId === undefined || c.state.handlerId === q.handlerId) &&
+        (q.responsibleId === undefined || c.state.handlerId === q.responsibleId || c.state.deadlines.some((d) => d.ownerId === q.responsibleId)) &&
         (q.dueBefore === undefined || (c.state.nextDueAt !== null && c.state.nextDueAt < q.dueBefore)) &&
         (q.dueAfter === undefined || (c.state.nextDueAt !== null && c.state.nextDueAt >= q.dueAfter)),
     );
@@ -147,7 +148,8 @@ export class MemorySchoolStore implements SchoolStore {
     return copy([...this.schools.values()]);
   }
 
-  async save(school: Omit<School, 'outbox' | 'digests' | 'version'>): Promise<School> {
+  async save(given: Omit<School, 'outbox' | 'digests' | 'version'>): Promise<School> {
+    const { outbox: _o, digests: _d, version: _v, ...school } = given as School;
     const old = this.schools.get(school.id);
     const saved: School = { ...copy(school), outbox: old?.outbox ?? [], digests: old?.digests ?? [], version: (old?.version ?? 0) + 1 };
     this.schools.set(school.id, saved);

@@ -151,6 +151,8 @@ export interface CaseQuery {
   schoolId?: string;
   status?: CaseStatus;
   handlerId?: string;
+  /** Cases this person handles or owes a deadline on. */
+  responsibleId?: string;
   /** Cases with an open deadline due before this instant. */
   dueBefore?: Date;
   dueAfter?: Date;
@@ -160,7 +162,8 @@ export interface CaseQuery {
 export interface CaseStore {
   insert(record: CaseRecord): Promise<void>;
   get(id: string): Promise<CaseRecord | null>;
-  getByReference(reference: string): Promise<CaseRecord | null>;
+  /** References are unique per school; without `schoolId` the first match is returned (for operators). */
+  getByReference(reference: string, schoolId?: string): Promise<CaseRecord | null>;
   /** Saves `change` only if the case is still at `expectedVersion`; throws VERSION_CONFLICT otherwise. */
   update(id: string, expectedVersion: number, change: CaseChange): Promise<CaseRecord>;
   /** Replaces the derived state only (after a calendar change); same version check. */

@@ -82,6 +82,7 @@ const caseSchema = new Schema(
 caseSchema.index({ schoolId: 1, reference: 1 }, { unique: true });
 caseSchema.index({ reference: 1 });
 caseSchema.index({ 'state.handlerId': 1, 'state.status': 1 }); // open cases by handler
+caseSchema.index({ 'state.deadlines.ownerId': 1, 'state.status': 1 }); // what a person owes
 caseSchema.index({ schoolId: 1, 'state.status': 1, 'state.nextDueAt': 1 }); // overdue by school; due in the next N days
 caseSchema.index({ 'state.nextDueAt': 1 }); // the deadline sweep across schools
 caseSchema.index({ schoolId: 1, complainantKeys: 1, createdAt: 1 });
@@ -195,8 +196,8 @@ export class MongoCaseStore implements CaseStore {
     return db(async () => toCase(await this.model.findOne({ _id: id }) as Doc | null));
   }
 
-  getByReference(reference: string) {
-    return db(async () => toCase(await this.model.findOne({ reference: reference.toUpperCase() }) as Doc | null));
+  getByReference(reference: string, schoolId?: string) {
+    return db(async () => toCase(await this.model.findOne({ reference: reference.toUpperCase(), ...(schoolId === undefined ? {} : { schoolId }) }) as Doc | null));
   }
 
   update(id: string, expectedVersion: number, change: CaseChange): Promise<CaseRecord> {
@@ -231,6 +232,7 @@ export class MongoCaseStore implements CaseStore {
     if (q.schoolId !== undefined) filter.schoolId = q.schoolId;
     if (q.status !== undefined) filter['state.status'] = q.status;
     if (q.handlerId !== undefined) filter['state.handlerId'] = q.handlerId;
+    if (q.responsibleId !== undefined) filter.$or = [{ 'state.handlerId': q.responsibleId }, { 'state.deadlines.ownerId': q.responsibleId }];
     if (q.dueBefore !== undefined || q.dueAfter !== undefined) {
       filter['state.nextDueAt'] = { ...(q.dueBefore ? { $lt: q.dueBefore } : {}), ...(q.dueAfter ? { $gte: q.dueAfter } : {}) };
     }
@@ -349,7 +351,8 @@ export class MongoSchoolStore implements SchoolStore {
   }
 
   save(school: Omit<School, 'outbox' | 'digests' | 'version'>) {
-    const { id, ...setup } = school;
+    // Only the setup is replaced; the outbox, digests and version belong to the store.
+    const { id, outbox: _o, digests: _d, version: _v, ...setup } = school as School;
     return db(async () => {
       const doc = await this.model.findOneAndUpdate(
         { _id: id },

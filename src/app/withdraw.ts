@@ -1,0 +1,35 @@
+/**
+ * The complainant withdraws the complaint (recorded by staff on their behalf). NMAT §10 asks
+ * for the withdrawal to be confirmed in writing, so for NMAT it is recorded only once that
+ * confirmation is in. The handler is told.
+ */
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
+import { expectedVersion, id, parseInput, reason } from './validation.js';
+import { requireManager, requireOpen } from './viewCase.js';
+
+/** Policies that ask for a withdrawal to be confirmed in writing, with where they say so. */
+export const WRITTEN_WITHDRAWAL: Readonly<Record<string, string>> = { nmat: 'NMAT §10' };
+
+export const withdrawInput = z.object({ caseId: id, reason, confirmedInWriting: z.boolean().default(false), expectedVersion });
+
+export async function withdraw(deps: Deps, actor: Actor, raw: z.input<typeof withdrawInput>) {
+  const input = parseInput(withdrawInput, raw);
+  return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
+    requireManager(ctx, record, actor, 'record the withdrawal of this complaint');
+    requireOpen(record, 'withdraw it');
+    const rule = WRITTEN_WITHDRAWAL[ctx.policy.id];
+    if (rule && !input.confirmedInWriting) {
+      throw new AppError('INVALID_INPUT', `${rule} asks the complainant to confirm a withdrawal in writing. Record it once their written confirmation has arrived.`, `withdraw refused: no written confirmation for case ${record.id}`, 'confirmedInWriting');
+    }
+    const handler = record.state.handlerId;
+    return {
+      events: [{ type: 'withdrawn', reason: input.reason, details: { confirmedInWriting: input.confirmedInWriting } }],
+      outbox: (after) =>
+        handler && handler !== actor
+          ? [outboxItem(`${record.id}:withdrawn:${handler}`, 'message', handler, 'case_withdrawn', { ...caseSummary(record, after, ctx), reason: input.reason }, deps.clock.now())]
+          : [],
+    };
+  });
+}
