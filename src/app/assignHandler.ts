@@ -9,7 +9,7 @@ import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
 import type { CaseRecord } from './ports.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
-import { isSltOrClerk, notAuthorised, requireOpen } from './viewCase.js';
+import { isSltOrClerk, notAuthorised, requireOpen } from './authorisation.js';
 
 export const assignHandlerInput = z.object({ caseId: id, personId: id, reason, expectedVersion });
 

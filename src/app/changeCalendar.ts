@@ -14,7 +14,7 @@ import { AppError } from './errors.js';
 import { deriveState, loadSchool, schoolContext, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
 import type { CaseRecord, CaseStateRecord, School } from './ports.js';
 import { id, parseInput } from './validation.js';
-import { isSltOrClerk } from './viewCase.js';
+import { isSltOrClerk } from './authorisation.js';
 
 const MAX_RETRIES = 3;
 const CONCURRENCY = 16;

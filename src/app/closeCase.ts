@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
-import { isSltOrClerk, notAuthorised, requireOpen } from './viewCase.js';
+import { isSltOrClerk, notAuthorised, requireOpen } from './authorisation.js';
 
 export const closeCaseInput = z.object({ caseId: id, reason, expectedVersion });
 

@@ -7,7 +7,7 @@ import { DEADLINE_KINDS } from '../domain/policy.js';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, localDate, parseInput, reason } from './validation.js';
-import { requireManager, requireOpen, withInputFields } from './viewCase.js';
+import { requireManager, requireOpen, withInputFields } from './authorisation.js';
 
 export const extendDeadlineInput = z.object({ caseId: id, kind: z.enum(DEADLINE_KINDS), due: localDate, reason, expectedVersion });
 

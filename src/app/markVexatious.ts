@@ -10,7 +10,7 @@ import { addMonths, fromDayNumber } from '../domain/dates.js';
 import { AppError } from './errors.js';
 import { applyToCase, hasRole, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, localDate, parseInput, reason } from './validation.js';
-import { notAuthorised } from './viewCase.js';
+import { notAuthorised } from './authorisation.js';
 
 /** Policies with a vexatious/serial complaints section, and where it is. Kept as data, not a pack field, until a second policy needs it. */
 export const VEXATIOUS_PROVISION: Readonly<Record<string, string>> = { nmat: 'NMAT §17' };

@@ -9,7 +9,7 @@ import { fromDayNumber } from '../domain/dates.js';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
-import { requireManager, requireOpen } from './viewCase.js';
+import { requireManager, requireOpen } from './authorisation.js';
 
 export const pauseCaseInput = z.object({ caseId: id, reason, expectedVersion });
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from './errors.js';
 import { applyToCase, hasRole, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput } from './validation.js';
-import { managesCase, notAuthorised, requireOpen, withInputFields } from './viewCase.js';
+import { managesCase, notAuthorised, requireOpen, withInputFields } from './authorisation.js';
 
 export const recordHearingHeldInput = z.object({ caseId: id, heldAt: z.coerce.date().optional(), expectedVersion });
 

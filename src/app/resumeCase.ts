@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput } from './validation.js';
-import { requireManager, requireOpen } from './viewCase.js';
+import { requireManager, requireOpen } from './authorisation.js';
 
 export const resumeCaseInput = z.object({ caseId: id, expectedVersion });
 

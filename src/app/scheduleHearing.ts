@@ -10,7 +10,7 @@ import { AppError } from './errors.js';
 import { SYSTEM, applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import type { CaseRecord, School } from './ports.js';
 import { expectedVersion, id, localDate, parseInput, reason } from './validation.js';
-import { requireManager, requireOpen, withInputFields } from './viewCase.js';
+import { requireManager, requireOpen, withInputFields } from './authorisation.js';
 
 export const scheduleHearingInput = z.object({ caseId: id, hearingOn: localDate, reason: reason.optional(), expectedVersion });
 

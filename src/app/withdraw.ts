@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
-import { requireManager, requireOpen } from './viewCase.js';
+import { requireManager, requireOpen } from './authorisation.js';
 
 /** Policies that ask for a withdrawal to be confirmed in writing, with where they say so. */
 export const WRITTEN_WITHDRAWAL: Readonly<Record<string, string>> = { nmat: 'NMAT §10' };
