@@ -132,7 +132,9 @@ export class MemoryCaseStore implements CaseStore {
 
   async anonymise(id: string, at: Date, redacted: Parameters<CaseStore['anonymise']>[2]): Promise<void> {
     const c = this.cases.get(id);
-    if (c && !c.purgedAt) this.cases.set(id, { ...c, ...copy(redacted), purgedAt: at, version: c.version + 1 });
+    if (!c || c.purgedAt) return;
+    const { vexatious: _reason, ...kept } = c; // its reason is free text about the complainant
+    this.cases.set(id, { ...kept, ...copy(redacted), purgedAt: at, version: c.version + 1 });
   }
 }
 

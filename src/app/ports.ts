@@ -180,6 +180,7 @@ export interface CaseStore {
   completeOutbox(caseId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }): Promise<void>;
   /** Cases whose retention date has passed and which still hold personal data. */
   findExpired(today: string, limit: number): Promise<CaseRecord[]>;
+  /** Replaces the personal data with `redacted` and drops the vexatious marking's reason. */
   anonymise(id: string, at: Date, redacted: Pick<CaseRecord, 'complainant' | 'summary' | 'desiredOutcome' | 'about' | 'events' | 'attachments' | 'outbox'>): Promise<void>;
 }
 

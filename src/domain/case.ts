@@ -25,6 +25,9 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The reason a "closed" event gives when the deadline job closes a case whose escalation window lapsed. */
+export const ESCALATION_WINDOW_LAPSED = 'escalation_window_lapsed';
+
 /** An event as it arrives: `at` is text (school time unless it carries a zone), a Date or epoch ms. */
 export interface CaseEvent {
   type: EventType;
@@ -153,6 +156,8 @@ export function foldCase(input: FoldInput): CaseState {
   let closedDay = undefined as number | undefined;
   let closedMs = undefined as number | undefined;
   let pausedSince = undefined as number | undefined;
+  let closedByLapse = false;
+  const cur0 = () => stages[stages.length - 1]!;
   let prevMs = Number.NEGATIVE_INFINITY;
   let caseReceivedDay = 0;
   const enter = (stage: Stage, whenMs: number, whenDay: number) => stages.push({ stage, receivedMs: whenMs, receivedDay: whenDay, extensions: new Map() });
@@ -172,6 +177,13 @@ export function foldCase(input: FoldInput): CaseState {
     if (i === 0 && e.type !== 'received') throw fail('EVENT_OUT_OF_ORDER', `the first event must be "received", not "${e.type}"`, `${at}.type`);
     if (i > 0 && e.type === 'received') {
       throw fail('EVENT_OUT_OF_ORDER', 'a case is received once; a later stage starts with "escalation_requested"', `${at}.type`);
+    }
+    if (status === 'closed' && closedByLapse && e.type === 'escalation_requested') {
+      // A case closed only because the escalation window lapsed reopens for a late request, which
+      // policies consider "only if exceptional circumstances apply" (NMAT §14): flagged, not refused.
+      status = 'open';
+      closedDay = closedMs = undefined;
+      cur0().leftDay = cur0().leftMs = undefined;
     }
     if (status !== 'open') {
       throw fail('EVENT_OUT_OF_ORDER', `the case was ${status === 'closed' ? 'closed' : status.replace('_', ' ')} on ${fromDayNumber(closedDay!)}; no "${e.type}" can follow`, `${at}.type`);
@@ -307,6 +319,7 @@ export function foldCase(input: FoldInput): CaseState {
       case 'closed':
         pausedSince = undefined; // ending the complaint ends the pause too
         status = e.type;
+        closedByLapse = e.type === 'closed' && e.reason === ESCALATION_WINDOW_LAPSED;
         closedDay = day;
         closedMs = ms;
         cur.leftDay = day;

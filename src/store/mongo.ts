@@ -291,7 +291,7 @@ export class MongoCaseStore implements CaseStore {
 
   anonymise(id: string, at: Date, redacted: Parameters<CaseStore['anonymise']>[2]) {
     return db(async () => {
-      await this.model.updateOne({ _id: id, purgedAt: { $exists: false } }, { $set: { ...redacted, complainantKeys: [], purgedAt: at }, $inc: { version: 1 } });
+      await this.model.updateOne({ _id: id, purgedAt: { $exists: false } }, { $set: { ...redacted, complainantKeys: [], purgedAt: at }, $unset: { vexatious: '' }, $inc: { version: 1 } });
     });
   }
 }

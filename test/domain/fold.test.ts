@@ -55,6 +55,19 @@ describe('the case fold', () => {
     expect(s).toMatchObject({ status: 'closed', closedOn: '2026-12-01', outcome: 'upheld', retainUntil: '2032-12-01' });
   });
 
+  it('when a case closed because its escalation window lapsed gets a late request, it reopens at the next stage, flagged late', () => {
+    const s = fold([
+      received,
+      { type: 'responded', at: '2026-11-13T15:00', outcome: 'not_upheld' },
+      { type: 'closed', at: '2026-11-30T08:00', reason: 'escalation_window_lapsed' },
+      { type: 'escalation_requested', at: '2026-12-01T10:00' },
+    ]);
+    expect(s).toMatchObject({ status: 'open', stage: 2, closedOn: null, retainUntil: null });
+    expect(s.flags).toContain('late_escalation');
+    // A case closed for any other reason stays closed.
+    expect(error(() => fold([received, { type: 'responded', at: '2026-11-13T15:00', outcome: 'not_upheld' }, { type: 'closed', at: '2026-11-16T08:00', reason: 'resolved by phone' }, { type: 'escalation_requested', at: '2026-11-17T10:00' }])).message).toMatch(/closed on 2026-11-16/);
+  });
+
   it('when the complaint is resolved informally, the case closes with no escalation window', () => {
     const s = fold([received, { type: 'responded', at: '2026-11-10T15:00', outcome: 'resolved' }]);
     expect(s.status).toBe('closed');
