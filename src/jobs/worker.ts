@@ -14,6 +14,7 @@
  * | JOBS_CLOCK_START        | run as if the time were this ISO instant when the worker started          |
  * | MESSENGER_DELAY_MS      | pause before each delivery, standing in for a real transport's latency    |
  */
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, loadConfig, redactUri } from '../config.js';
 import type { Clock } from '../app/ports.js';
@@ -43,7 +44,8 @@ const workerEnv = z.object({
   ),
 });
 
-async function main(): Promise<void> {
+/** Runs the worker until SIGINT/SIGTERM; `afterStop` runs once the jobs and the connection are closed (npm start stops its database there). */
+export async function runWorker(opts: { afterStop?: () => Promise<void> } = {}): Promise<void> {
   let cfg;
   let env;
   try {
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     jobs
       .stop()
       .then(() => database.close())
+      .then(() => opts.afterStop?.())
       .then(
         () => {
           log.info({ event: 'worker_stopped' }, 'worker stopped');
@@ -121,4 +124,5 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-await main();
+// Run when started as a program, not when imported by src/main.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runWorker();
