@@ -80,6 +80,9 @@ const caseSchema = new Schema(
   { collection: 'cases', versionKey: false, minimize: false },
 );
 caseSchema.index({ schoolId: 1, reference: 1 }, { unique: true });
+// Serves every conditional update on { _id, version }: the embedded server only uses an index whose
+// fields are exactly the query's (13 ms a scan at 40,000 cases, 1.3 ms with it); harmless on MongoDB.
+caseSchema.index({ _id: 1, version: 1 }, { unique: true });
 caseSchema.index({ reference: 1 });
 caseSchema.index({ 'state.handlerId': 1, 'state.status': 1 }); // open cases by handler
 caseSchema.index({ 'state.deadlines.ownerId': 1, 'state.status': 1 }); // what a person owes
@@ -117,7 +120,7 @@ export interface Database {
 
 /** Connects and creates the indexes the models declare. Commands fail fast while the database is down (no buffering). */
 export async function connectDatabase(uri: string, opts: { serverSelectionTimeoutMS?: number } = {}): Promise<Database> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000, bufferCommands: false, autoIndex: false });
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000, bufferCommands: false, autoIndex: false, autoCreate: false });
   try {
     await connection.asPromise();
   } catch (e) {
