@@ -10,6 +10,7 @@
  * | DB_PORT     | 27018                    | the embedded server's port on 127.0.0.1 (0: any free port) |
  * | LOG_LEVEL   | info                     | trace, debug, info, warn, error, fatal or silent           |
  */
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -65,6 +66,8 @@ const envSchema = z.object({
 
 /** Validates the given environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // A .env file at the repository root fills in what the environment does not set (Node's own parser).
+  if (env === process.env && existsSync(resolve(ROOT, '.env'))) process.loadEnvFile(resolve(ROOT, '.env'));
   const r = envSchema.safeParse(env);
   if (!r.success) {
     const issue = r.error.issues[0]!;
