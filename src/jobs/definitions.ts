@@ -9,7 +9,7 @@
  * | deadlines.sweep  | every 5 minutes       | due-soon, due-today and overdue nudges; hearing paperwork reminders; |
  * |                  |                       | closes cases whose escalation window lapsed                        |
  * | outbox.drain     | every 10 seconds      | sends queued messages and letters through the Messenger            |
- * | digest.overdue   | every 15 minutes      | once per school day from 08:30: SLT's list of everything overdue   |
+ * | digest.overdue   | every 15 minutes      | once per school day by 08:30: SLT's list of everything overdue   |
  * | retention.purge  | daily, 02:30 (London) | anonymises cases whose retention date has come                     |
  */
 import { z } from 'zod';

@@ -49,7 +49,8 @@ export interface JobContext {
 
 export const SCHOOL_OPENS_MIN = 8 * 60;
 export const SCHOOL_CLOSES_MIN = 17 * 60;
-export const DIGEST_FROM_MIN = 8 * 60 + 30;
+/** The digest is queued from 08:00 (the job runs every 15 minutes), so SLT have it by 08:30 school time. */
+export const DIGEST_FROM_MIN = 8 * 60;
 export const DUE_SOON_SCHOOL_HOURS = 4;
 /** An outbox item left "sending" this long (a crashed worker, a failed send) is offered again. */
 export const STALE_SENDING_MS = 5 * 60_000;
@@ -303,7 +304,7 @@ export function overdueItems(school: School, cases: CaseRecord[], personId: stri
   return items.sort((a, b) => a.due.localeCompare(b.due) || a.reference.localeCompare(b.reference) || a.stage - b.stage);
 }
 
-/** Once per school day, from 08:30 to 17:00 school time: each SLT member gets one list of everything overdue. */
+/** Once per school day, from 08:00 to 17:00 school time (so by 08:30): each SLT member gets one list of everything overdue. */
 export async function sendOverdueDigests(ctx: JobContext): Promise<DigestResult> {
   const { deps } = ctx;
   const now = deps.clock.now();

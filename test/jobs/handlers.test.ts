@@ -202,17 +202,17 @@ describe('deadlines counted in hours', () => {
 });
 
 describe('the overdue digest to SLT', () => {
-  it('when something is overdue, SLT (the head of school and the deputy) each get one list at 08:30 on a school day: not before, not twice, not at the weekend', async () => {
+  it('when something is overdue, SLT (the head of school and the deputy) each get one list by 08:30 on a school day (queued from 08:00): not before, not twice, not at the weekend', async () => {
     const h = await harness(fresh());
     const c = await h.record('2026-11-06T09:00:00Z');
     const digests = async (iso: string) => (await h.at(iso)).filter((m) => m.template === 'overdue_digest').map((m) => [m.at, m.to, m.data.items]);
     // Tue 10 Nov: the acknowledgement is due today, not overdue: no digest.
-    expect(await digests(z('2026-11-10T08:30'))).toEqual([]);
-    expect(await digests(z('2026-11-11T08:29'))).toEqual([]);
+    expect(await digests(z('2026-11-10T08:00'))).toEqual([]);
+    expect(await digests(z('2026-11-11T07:59'))).toEqual([]);
     const item = { caseId: c.id, reference: 'NMAT-2026-0001', stage: 1, kind: 'acknowledge', due: '2026-11-10', owner: 'head_of_school', ownerId: P.headOfSchool };
-    expect(await digests(z('2026-11-11T08:30'))).toEqual([
-      [z('2026-11-11T08:30'), P.headOfSchool, [item]],
-      [z('2026-11-11T08:30'), P.deputy, [item]],
+    expect(await digests(z('2026-11-11T08:00'))).toEqual([
+      [z('2026-11-11T08:00'), P.headOfSchool, [item]],
+      [z('2026-11-11T08:00'), P.deputy, [item]],
     ]);
     expect(await digests(z('2026-11-11T11:00'))).toEqual([]);
     expect(await digests(z('2026-11-14T09:00'))).toEqual([]); // Saturday
