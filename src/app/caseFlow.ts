@@ -99,7 +99,8 @@ export function deriveState(ctx: SchoolContext, facts: CaseFacts, now: Date): Ca
   const candidates = holders(ctx.school, fold.handlerRole, aboutId);
   const handlerId = assigned ?? candidates.find((id) => !earlierHandlers.has(id)) ?? candidates[0];
   const flags: CaseStateRecord['flags'] = [...fold.flags];
-  if (!handlerId && fold.status === 'open') flags.push('needs_handler');
+  // A panel stage is convened by the clerk (who owes its deadlines); its members are chosen per hearing.
+  if (!handlerId && fold.status === 'open' && !ctx.policy.stages[fold.stage - 1]?.panel) flags.push('needs_handler');
   const deadlines = fold.deadlines.map((d) => {
     const ownerId = d.owner === fold.handlerRole ? handlerId : d.owner === 'complainant' ? undefined : holders(ctx.school, d.owner, aboutId)[0];
     return {
