@@ -8,7 +8,11 @@ import type { CaseChange, CaseQuery, CaseRecord, CaseStateRecord, CaseStore, Out
 const copy = <T>(v: T): T => structuredClone(v);
 
 function conflict(id: string, expected: number, found: number | undefined): AppError {
-  return new AppError('VERSION_CONFLICT', 'This complaint was changed by someone else a moment ago. Reload it and try again.', `version conflict on ${id}: expected ${expected}, found ${found ?? 'none'}`);
+  return new AppError(
+    'VERSION_CONFLICT',
+    'This complaint was changed by someone else a moment ago. Reload it and try again.',
+    `version conflict on ${id}: expected ${expected}, found ${found ?? 'none'}`,
+  );
 }
 
 export function sameComplainant(c: CaseRecord['complainant'], key: { name: string; email?: string; phone?: string }): boolean {
@@ -27,6 +31,26 @@ export function claimable(item: OutboxItem, staleBefore: Date): boolean {
 
 export const MAX_ATTEMPTS = 8;
 
+/** Claims claimable items across documents that hold an outbox (cases or schools), up to `limit`. */
+function claimIn(docs: Iterable<{ id: string; outbox: OutboxItem[] }>, now: Date, staleBefore: Date, limit: number): Array<{ id: string; item: OutboxItem }> {
+  const out: Array<{ id: string; item: OutboxItem }> = [];
+  for (const d of docs) {
+    for (const [i, item] of d.outbox.entries()) {
+      if (out.length >= limit) return out;
+      if (!claimable(item, staleBefore)) continue;
+      const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
+      d.outbox[i] = claimed;
+      out.push({ id: d.id, item: copy(claimed) });
+    }
+  }
+  return out;
+}
+
+function completeIn(doc: { outbox: OutboxItem[] } | undefined, key: string, result: { sentAt: Date } | { error: string; retry: boolean }): void {
+  const i = doc?.outbox.findIndex((o) => o.key === key) ?? -1;
+  if (doc && i >= 0) doc.outbox[i] = completed(doc.outbox[i]!, result);
+}
+
 export function completed(item: OutboxItem, result: { sentAt: Date } | { error: string; retry: boolean }): OutboxItem {
   if ('sentAt' in result) return { ...item, status: 'sent', sentAt: result.sentAt };
   return { ...item, status: result.retry && item.attempts < MAX_ATTEMPTS ? 'pending' : 'failed', error: result.error };
@@ -37,7 +61,8 @@ export class MemoryCaseStore implements CaseStore {
   private readonly sequences = new Map<string, number>();
 
   async insert(record: CaseRecord): Promise<void> {
-    if ([...this.cases.values()].some((c) => c.schoolId === record.schoolId && c.reference === record.reference)) throw new AppError('INVALID_INPUT', `reference ${record.reference} is taken`, 'duplicate reference');
+    if ([...this.cases.values()].some((c) => c.schoolId === record.schoolId && c.reference === record.reference))
+      throw new AppError('INVALID_INPUT', `reference ${record.reference} is taken`, 'duplicate reference');
     this.cases.set(record.id, copy(record));
   }
 
@@ -107,23 +132,11 @@ export class MemoryCaseStore implements CaseStore {
   }
 
   async claimOutbox(now: Date, staleBefore: Date, limit: number) {
-    const out: Array<{ caseId: string; item: OutboxItem }> = [];
-    for (const c of this.cases.values()) {
-      for (const [i, item] of c.outbox.entries()) {
-        if (out.length >= limit) return out;
-        if (!claimable(item, staleBefore)) continue;
-        const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
-        c.outbox[i] = claimed;
-        out.push({ caseId: c.id, item: copy(claimed) });
-      }
-    }
-    return out;
+    return claimIn(this.cases.values(), now, staleBefore, limit).map(({ id, item }) => ({ caseId: id, item }));
   }
 
   async completeOutbox(caseId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }) {
-    const c = this.cases.get(caseId);
-    const i = c?.outbox.findIndex((o) => o.key === key) ?? -1;
-    if (c && i >= 0) c.outbox[i] = completed(c.outbox[i]!, result);
+    completeIn(this.cases.get(caseId), key, result);
   }
 
   async findExpired(today: string, limit: number): Promise<CaseRecord[]> {
@@ -166,22 +179,10 @@ export class MemorySchoolStore implements SchoolStore {
   }
 
   async claimOutbox(now: Date, staleBefore: Date, limit: number) {
-    const out: Array<{ schoolId: string; item: OutboxItem }> = [];
-    for (const s of this.schools.values()) {
-      for (const [i, item] of s.outbox.entries()) {
-        if (out.length >= limit) return out;
-        if (!claimable(item, staleBefore)) continue;
-        const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
-        s.outbox[i] = claimed;
-        out.push({ schoolId: s.id, item: copy(claimed) });
-      }
-    }
-    return out;
+    return claimIn(this.schools.values(), now, staleBefore, limit).map(({ id, item }) => ({ schoolId: id, item }));
   }
 
   async completeOutbox(schoolId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }) {
-    const s = this.schools.get(schoolId);
-    const i = s?.outbox.findIndex((o) => o.key === key) ?? -1;
-    if (s && i >= 0) s.outbox[i] = completed(s.outbox[i]!, result);
+    completeIn(this.schools.get(schoolId), key, result);
   }
 }

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { AppError, notFound } from './errors.js';
-import { SYSTEM, canSee, hasRole, loadSchool, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
-import type { CaseRecord, School, StoredDeadline } from './ports.js';
+import { SYSTEM, canSee, loadSchool, type Actor, type Deps } from './caseFlow.js';
+import type { CaseRecord, StoredDeadline } from './ports.js';
 import { id, parseInput } from './validation.js';
 import { isSltOrClerk } from './authorisation.js';
 

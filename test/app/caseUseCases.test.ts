@@ -24,8 +24,7 @@ import { resumeCase } from '../../src/app/resumeCase.js';
 import { scheduleHearing } from '../../src/app/scheduleHearing.js';
 import { listMyCases, listOverdue, viewCase } from '../../src/app/viewCase.js';
 import { withdraw } from '../../src/app/withdraw.js';
-import type { Database } from '../../src/store/mongo.js';
-import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, testDatabase } from '../helpers/app.js';
+import { P, TestClock, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
 
 async function appError(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -64,17 +63,7 @@ const deadline = (c: CaseRecord, stage: number, kind: string) => {
 };
 const templates = (c: CaseRecord) => c.outbox.map((o) => [o.template, o.to]);
 
-const stores: Array<[string, () => Promise<{ deps: Deps; clock: TestClock; close?: () => Promise<void> }>]> = [
-  ['in-memory stores', async () => {
-    const clock = new TestClock('2026-11-06T09:00:00Z');
-    return { deps: memoryDeps(clock), clock };
-  }],
-  ['the real database', async () => {
-    const clock = new TestClock('2026-11-06T09:00:00Z');
-    const db: Database = await testDatabase(`case_use_cases_${Date.now()}`);
-    return { deps: { cases: db.cases, schools: db.schools, clock }, clock, close: () => db.close() };
-  }],
-];
+const stores = storeVariants('case_use_cases');
 
 for (const [name, make] of stores) {
   describe(`case use cases on ${name}`, () => {
@@ -114,7 +103,11 @@ for (const [name, make] of stores) {
     const atStageFour = async (schoolId: string) => {
       const c = await recorded({ ...parentComplaint(schoolId), stage: 3 });
       clock.set('2026-11-20T15:00:00Z');
-      await recordOutcome(deps, P.execPrincipal, { caseId: c.id, outcome: 'not_upheld', decision: 'The detentions followed the behaviour policy; reasons below.' });
+      await recordOutcome(deps, P.execPrincipal, {
+        caseId: c.id,
+        outcome: 'not_upheld',
+        decision: 'The detentions followed the behaviour policy; reasons below.',
+      });
       clock.set('2026-11-24T08:30:00Z');
       return requestEscalation(deps, P.governanceLead, { caseId: c.id });
     };
@@ -134,7 +127,10 @@ for (const [name, make] of stores) {
         expect(c.state.handlerId).toBe(P.headOfSchool);
         const a = await assignHandler(deps, P.deputy, { caseId: c.id, personId: HEAD2, reason: 'Hana is on leave until December', expectedVersion: c.version });
         expect(a.state.handlerId).toBe(HEAD2);
-        expect(a.state.deadlines.map((d) => [d.kind, d.ownerId])).toEqual([['acknowledge', HEAD2], ['respond', HEAD2]]);
+        expect(a.state.deadlines.map((d) => [d.kind, d.ownerId])).toEqual([
+          ['acknowledge', HEAD2],
+          ['respond', HEAD2],
+        ]);
         expect(a.events.at(-1)).toMatchObject({ type: 'handler_assigned', stage: 1, personId: HEAD2, reason: 'Hana is on leave until December', by: P.deputy });
         expect(a.outbox.slice(-2)).toMatchObject([
           { kind: 'message', to: HEAD2, template: 'stage_task', data: { reference: c.reference, stage: 1 } },
@@ -143,7 +139,10 @@ for (const [name, make] of stores) {
         // The first head may be given it back: both are told again (new keys), nothing is swallowed.
         const back = await assignHandler(deps, P.governanceLead, { caseId: c.id, personId: P.headOfSchool, reason: 'Hana is back' });
         expect(back.state.handlerId).toBe(P.headOfSchool);
-        expect(templates(back).slice(-2)).toEqual([['stage_task', P.headOfSchool], ['reassigned', HEAD2]]);
+        expect(templates(back).slice(-2)).toEqual([
+          ['stage_task', P.headOfSchool],
+          ['reassigned', HEAD2],
+        ]);
       });
 
       it('when the person complained about is chosen, then it is refused (SUBJECT_CANNOT_HANDLE) and nothing is saved', async () => {
@@ -160,9 +159,19 @@ for (const [name, make] of stores) {
         const c = await recorded({ ...parentComplaint(schoolId), about: { role: 'head_of_school', personId: P.headOfSchool } });
         expect(c.state.handlerId).toBe(P.execPrincipal);
         expect((await appError(assignHandler(deps, P.execPrincipal, { caseId: c.id, personId: P.execPrincipal, reason: 'mine' }))).code).toBe('NOT_AUTHORISED');
-        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: P.teacher2, reason: 'has time' }))).toMatchObject({ code: 'NOT_ALLOWED', field: 'personId', userMessage: expect.stringMatching(/Executive Principal/) });
-        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: 'aad-stranger', reason: 'has time' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'personId' });
-        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: P.execPrincipal, reason: 'x' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'reason' });
+        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: P.teacher2, reason: 'has time' }))).toMatchObject({
+          code: 'NOT_ALLOWED',
+          field: 'personId',
+          userMessage: expect.stringMatching(/Executive Principal/),
+        });
+        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: 'aad-stranger', reason: 'has time' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'personId',
+        });
+        expect(await appError(assignHandler(deps, P.deputy, { caseId: c.id, personId: P.execPrincipal, reason: 'x' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'reason',
+        });
         expect((await appError(assignHandler(deps, P.outsider, { caseId: c.id, personId: P.execPrincipal, reason: 'has time' }))).code).toBe('CASE_NOT_FOUND');
         await unchanged(c);
       });
@@ -181,25 +190,50 @@ for (const [name, make] of stores) {
         expect(deadline(h, 4, 'panel_papers').due).toBe('2026-12-04');
         expect(deadline(h, 4, 'companion_notice').due).toBe('2026-12-11');
         expect(deadline(h, 4, 'panel_decision').due).toBe('2027-01-14');
-        expect(h.outbox.find((o) => o.template === 'hearing_invitation_letter')).toMatchObject({ kind: 'letter', to: 'complainant', data: { hearingOn: '2026-12-15', papersDue: '2026-12-04', companionRequestDue: '2026-12-11' } });
+        expect(h.outbox.find((o) => o.template === 'hearing_invitation_letter')).toMatchObject({
+          kind: 'letter',
+          to: 'complainant',
+          data: { hearingOn: '2026-12-15', papersDue: '2026-12-04', companionRequestDue: '2026-12-11' },
+        });
         expect(h.outbox.find((o) => o.template === 'hearing_booking')).toMatchObject({
           kind: 'calendar',
           to: P.governanceLead,
-          data: { reference: c.reference, hearingOn: '2026-12-15', panel: [{ id: P.panel1 }, { id: P.panel2 }, { id: P.panel3 }], minMembers: 3, independentMembers: 1 },
+          data: {
+            reference: c.reference,
+            hearingOn: '2026-12-15',
+            panel: [{ id: P.panel1 }, { id: P.panel2 }, { id: P.panel3 }],
+            minMembers: 3,
+            independentMembers: 1,
+          },
         });
 
         // Moving it needs a reason; the complainant then gets a new letter for the new date.
         clock.set('2026-11-26T10:00:00Z');
-        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-17' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'reason' });
+        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-17' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'reason',
+        });
         await unchanged(h);
-        const moved = await scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-17', reason: 'the independent member is ill on the 15th' });
+        const moved = await scheduleHearing(deps, P.governanceLead, {
+          caseId: c.id,
+          hearingOn: '2026-12-17',
+          reason: 'the independent member is ill on the 15th',
+        });
         // From Thu 17 Dec: notice Thu 3 Dec, papers Tue 8 Dec, companion Tue 15 Dec, decision
         // 18 Dec, 6-8 Jan, 11-15 Jan, Mon 18 Jan 2027.
-        expect(['hearing_notice', 'panel_papers', 'companion_notice', 'panel_decision'].map((k) => deadline(moved, 4, k).due)).toEqual(['2026-12-03', '2026-12-08', '2026-12-15', '2027-01-18']);
+        expect(['hearing_notice', 'panel_papers', 'companion_notice', 'panel_decision'].map((k) => deadline(moved, 4, k).due)).toEqual([
+          '2026-12-03',
+          '2026-12-08',
+          '2026-12-15',
+          '2027-01-18',
+        ]);
         const letters = moved.outbox.filter((o) => o.template === 'hearing_invitation_letter');
         expect(letters.map((l) => l.data.hearingOn)).toEqual(['2026-12-15', '2026-12-17']);
         expect(letters[1]!.data).toMatchObject({ previousHearingOn: '2026-12-15', reason: 'the independent member is ill on the 15th' });
-        expect(moved.outbox.filter((o) => o.template === 'hearing_booking').at(-1)!.data).toMatchObject({ hearingOn: '2026-12-17', previousHearingOn: '2026-12-15' });
+        expect(moved.outbox.filter((o) => o.template === 'hearing_booking').at(-1)!.data).toMatchObject({
+          hearingOn: '2026-12-17',
+          previousHearingOn: '2026-12-15',
+        });
       });
 
       it('a panel member assigned to chair the panel stays on it; the person complained about is never on the panel', async () => {
@@ -209,13 +243,20 @@ for (const [name, make] of stores) {
         await deps.schools.save(s);
         const c0 = await recorded({ ...parentComplaint(schoolId), stage: 3, about: { role: 'teacher', personId: P.panel3 } });
         clock.set('2026-11-20T15:00:00Z');
-        await recordOutcome(deps, P.execPrincipal, { caseId: c0.id, outcome: 'not_upheld', decision: 'The detentions followed the behaviour policy; reasons below.' });
+        await recordOutcome(deps, P.execPrincipal, {
+          caseId: c0.id,
+          outcome: 'not_upheld',
+          decision: 'The detentions followed the behaviour policy; reasons below.',
+        });
         clock.set('2026-11-24T08:30:00Z');
         const c = await requestEscalation(deps, P.governanceLead, { caseId: c0.id });
         const chaired = await assignHandler(deps, P.governanceLead, { caseId: c.id, personId: P.panel1, reason: 'chairs the panel' });
         expect(chaired.state.handlerId).toBe(P.panel1);
         const h = await scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-15' });
-        expect(h.outbox.find((o) => o.template === 'hearing_booking')!.data.panel).toEqual([{ id: P.panel1, name: 'Pat Panel' }, { id: P.panel2, name: 'Pam Panel' }]);
+        expect(h.outbox.find((o) => o.template === 'hearing_booking')!.data.panel).toEqual([
+          { id: P.panel1, name: 'Pat Panel' },
+          { id: P.panel2, name: 'Pam Panel' },
+        ]);
       });
 
       it('when a hearing is asked for where the policy has none, in the past, or by someone not running the case, then it is refused and nothing is saved', async () => {
@@ -224,8 +265,14 @@ for (const [name, make] of stores) {
         expect((await appError(scheduleHearing(deps, P.headOfSchool, { caseId: s1.id, hearingOn: '2026-12-15' }))).code).toBe('NOT_ALLOWED');
         await unchanged(s1);
         const c = await atStageFour(schoolId);
-        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-11-23' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'hearingOn' });
-        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '15/12/2026' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'hearingOn' });
+        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-11-23' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'hearingOn',
+        });
+        expect(await appError(scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '15/12/2026' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'hearingOn',
+        });
         // A panel member may see the case but does not convene the hearing (the clerk does, NMAT §14).
         expect((await appError(scheduleHearing(deps, P.panel1, { caseId: c.id, hearingOn: '2026-12-15' }))).code).toBe('NOT_AUTHORISED');
         await unchanged(c);
@@ -239,7 +286,10 @@ for (const [name, make] of stores) {
         clock.set('2026-11-25T10:00:00Z');
         await scheduleHearing(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-15' });
         clock.set('2026-12-15T16:00:00Z');
-        expect(await appError(recordHearingHeld(deps, P.panel1, { caseId: c.id, heldAt: '2026-12-16T10:00:00Z' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'heldAt' });
+        expect(await appError(recordHearingHeld(deps, P.panel1, { caseId: c.id, heldAt: '2026-12-16T10:00:00Z' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'heldAt',
+        });
         // The Stage Three investigator still sees the case (they owed its deadlines) but has no part in Stage Four.
         expect((await appError(recordHearingHeld(deps, P.execPrincipal, { caseId: c.id }))).code).toBe('NOT_AUTHORISED');
         const held = await recordHearingHeld(deps, P.panel1, { caseId: c.id, heldAt: '2026-12-15T14:00:00Z' });
@@ -255,18 +305,44 @@ for (const [name, make] of stores) {
         const schoolId = await newSchool();
         const c = await aboutTeacher(schoolId);
         clock.set('2026-11-12T10:00:00Z');
-        const x = await extendDeadline(deps, P.headOfSchool, { caseId: c.id, kind: 'respond', due: '2026-11-24', reason: 'Statements from the trip staff arrive on Friday' });
+        const x = await extendDeadline(deps, P.headOfSchool, {
+          caseId: c.id,
+          kind: 'respond',
+          due: '2026-11-24',
+          reason: 'Statements from the trip staff arrive on Friday',
+        });
         // NMAT §11: seven school days from Fri 6 Nov is Tue 17 Nov.
         expect(deadline(x, 1, 'respond')).toMatchObject({ due: '2026-11-24', originalDue: '2026-11-17', open: true });
-        expect(x.events.at(-1)).toMatchObject({ type: 'deadline_extended', kind: 'respond', due: '2026-11-24', reason: 'Statements from the trip staff arrive on Friday' });
-        expect(x.outbox.at(-1)).toMatchObject({ kind: 'letter', to: 'complainant', template: 'extension_letter', data: { kind: 'respond', previousDue: '2026-11-17', newDue: '2026-11-24', originalDue: '2026-11-17', reason: 'Statements from the trip staff arrive on Friday' } });
+        expect(x.events.at(-1)).toMatchObject({
+          type: 'deadline_extended',
+          kind: 'respond',
+          due: '2026-11-24',
+          reason: 'Statements from the trip staff arrive on Friday',
+        });
+        expect(x.outbox.at(-1)).toMatchObject({
+          kind: 'letter',
+          to: 'complainant',
+          template: 'extension_letter',
+          data: {
+            kind: 'respond',
+            previousDue: '2026-11-17',
+            newDue: '2026-11-24',
+            originalDue: '2026-11-17',
+            reason: 'Statements from the trip staff arrive on Friday',
+          },
+        });
       });
 
       it('when the new date is not later, the deadline is not one of the stage, already met, the reason is missing or the person has no part in the case, then it is refused naming the field', async () => {
         const schoolId = await newSchool();
         const c = await aboutTeacher(schoolId);
-        const ext = (who: string, v: Record<string, unknown>) => appError(extendDeadline(deps, who, { caseId: c.id, kind: 'respond', due: '2026-11-24', reason: 'more time needed', ...v } as never));
-        expect(await ext(P.headOfSchool, { due: '2026-11-16' })).toMatchObject({ code: 'INVALID_INPUT', field: 'due', userMessage: expect.stringMatching(/2026-11-17/) });
+        const ext = (who: string, v: Record<string, unknown>) =>
+          appError(extendDeadline(deps, who, { caseId: c.id, kind: 'respond', due: '2026-11-24', reason: 'more time needed', ...v } as never));
+        expect(await ext(P.headOfSchool, { due: '2026-11-16' })).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'due',
+          userMessage: expect.stringMatching(/2026-11-17/),
+        });
         expect(await ext(P.headOfSchool, { kind: 'hearing' })).toMatchObject({ code: 'INVALID_INPUT', field: 'kind' });
         expect(await ext(P.headOfSchool, { kind: 'soon' })).toMatchObject({ code: 'INVALID_INPUT', field: 'kind' });
         expect(await ext(P.headOfSchool, { reason: '' })).toMatchObject({ code: 'INVALID_INPUT', field: 'reason' });
@@ -308,7 +384,10 @@ for (const [name, make] of stores) {
       it('when the policy has no pause (MIET), or the case is already paused or not paused, then it is refused and nothing is saved', async () => {
         const miet = await newSchool(mietSchool);
         const m = await recorded({ ...parentComplaint(miet), about: { role: 'class_teacher', personId: MIET.teacher } }, MIET.head);
-        expect(await appError(pauseCase(deps, MIET.head, { caseId: m.id, reason: 'Police are investigating' }))).toMatchObject({ code: 'NOT_ALLOWED', userMessage: expect.stringMatching(/MIET Complaints Policy does not provide for pausing/) });
+        expect(await appError(pauseCase(deps, MIET.head, { caseId: m.id, reason: 'Police are investigating' }))).toMatchObject({
+          code: 'NOT_ALLOWED',
+          userMessage: expect.stringMatching(/MIET Complaints Policy does not provide for pausing/),
+        });
         await unchanged(m);
 
         const schoolId = await newSchool();
@@ -359,7 +438,11 @@ for (const [name, make] of stores) {
         const schoolId = await newSchool();
         const c = await recorded({ ...parentComplaint(schoolId), stage: 3 });
         clock.set('2026-11-20T15:00:00Z');
-        await recordOutcome(deps, P.execPrincipal, { caseId: c.id, outcome: 'not_upheld', decision: 'The detentions followed the behaviour policy; reasons below.' });
+        await recordOutcome(deps, P.execPrincipal, {
+          caseId: c.id,
+          outcome: 'not_upheld',
+          decision: 'The detentions followed the behaviour policy; reasons below.',
+        });
         clock.set('2026-11-30T07:00:00Z'); // the window (five school days) ended Fri 27 Nov
         const closed = await closeCase(deps, SYSTEM, { caseId: c.id, reason: 'escalation_window_lapsed' });
         expect(closed.state).toMatchObject({ status: 'closed', closedOn: '2026-11-30', retainUntil: '2032-11-30', nextDueAt: null });
@@ -385,7 +468,12 @@ for (const [name, make] of stores) {
         const c = await aboutTeacher(schoolId);
         clock.set('2026-11-20T10:00:00Z');
         const v = await markVexatious(deps, P.headOfSchool, { caseId: c.id, reason: 'Eleventh complaint this term on the same matter' });
-        expect(v.vexatious).toEqual({ markedAt: new Date('2026-11-20T10:00:00Z'), by: P.headOfSchool, reason: 'Eleventh complaint this term on the same matter', reviewOn: '2027-05-20' });
+        expect(v.vexatious).toEqual({
+          markedAt: new Date('2026-11-20T10:00:00Z'),
+          by: P.headOfSchool,
+          reason: 'Eleventh complaint this term on the same matter',
+          reviewOn: '2027-05-20',
+        });
         expect(v.events.at(-1)).toMatchObject({ type: 'vexatious_marked', details: { reviewOn: '2027-05-20' } });
         expect(v.state.status).toBe('open'); // the complaint itself still runs its course
         const again = await markVexatious(deps, P.deputy, { caseId: c.id, reason: 'Reviewed: plan continues', reviewOn: '2027-03-01' });
@@ -397,7 +485,10 @@ for (const [name, make] of stores) {
         const schoolId = await newSchool();
         const c = await aboutTeacher(schoolId);
         expect((await appError(markVexatious(deps, P.governanceLead, { caseId: c.id, reason: 'Too many emails' }))).code).toBe('NOT_AUTHORISED');
-        expect(await appError(markVexatious(deps, P.headOfSchool, { caseId: c.id, reason: 'Too many emails', reviewOn: '2026-11-01' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'reviewOn' });
+        expect(await appError(markVexatious(deps, P.headOfSchool, { caseId: c.id, reason: 'Too many emails', reviewOn: '2026-11-01' }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'reviewOn',
+        });
         expect((await appError(markVexatious(deps, P.teacher, { caseId: c.id, reason: 'Too many emails' }))).code).toBe('CASE_NOT_FOUND');
         await unchanged(c);
         expect((await deps.cases.get(c.id))!.vexatious).toBeUndefined();
@@ -409,14 +500,21 @@ for (const [name, make] of stores) {
     });
 
     describe('calendar changes', () => {
-      it('when an INSET day is added on an open case\'s due date, its deadline moves to the next school day; a closed case is untouched', async () => {
+      it("when an INSET day is added on an open case's due date, its deadline moves to the next school day; a closed case is untouched", async () => {
         const schoolId = await newSchool();
         const open = await aboutTeacher(schoolId);
         expect(deadline(open, 1, 'respond').due).toBe('2026-11-17');
-        const done = await recorded({ ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, name: 'Other Parent', email: 'other@example.com' }, summary: 'The school bus left early on Monday and my daughter was stranded.' });
+        const done = await recorded({
+          ...parentComplaint(schoolId),
+          complainant: { ...parentComplaint().complainant, name: 'Other Parent', email: 'other@example.com' },
+          summary: 'The school bus left early on Monday and my daughter was stranded.',
+        });
         const closed = await closeCase(deps, P.deputy, { caseId: done.id, reason: 'sorted by phone' });
         clock.set('2026-11-12T10:00:00Z');
-        const r = await changeCalendar(deps, P.governanceLead, { schoolId, calendar: { region: 'england-and-wales', terms: nmatSchool().calendar.terms, closures: ['2026-11-17', '2027-01-05'] } });
+        const r = await changeCalendar(deps, P.governanceLead, {
+          schoolId,
+          calendar: { region: 'england-and-wales', terms: nmatSchool().calendar.terms, closures: ['2026-11-17', '2027-01-05'] },
+        });
         expect(r).toEqual({ recomputed: 1, conflictsRetried: 0, unresolved: [] });
         const after = (await deps.cases.get(open.id))!;
         expect(deadline(after, 1, 'respond').due).toBe('2026-11-18'); // Tue 17 Nov is now an INSET day
@@ -442,7 +540,10 @@ for (const [name, make] of stores) {
             },
           }),
         };
-        const r = await changeCalendar(racing, P.deputy, { schoolId, calendar: { terms: nmatSchool().calendar.terms, closures: ['2026-11-17', '2027-01-05'] } });
+        const r = await changeCalendar(racing, P.deputy, {
+          schoolId,
+          calendar: { terms: nmatSchool().calendar.terms, closures: ['2026-11-17', '2027-01-05'] },
+        });
         expect(r).toEqual({ recomputed: 1, conflictsRetried: 1, unresolved: [] });
         const after = (await deps.cases.get(c.id))!;
         expect(deadline(after, 1, 'acknowledge').metOn).toBe('2026-11-09');
@@ -453,8 +554,14 @@ for (const [name, make] of stores) {
         const schoolId = await newSchool();
         const c = await aboutTeacher(schoolId);
         const terms = nmatSchool().calendar.terms;
-        expect(await appError(changeCalendar(deps, P.deputy, { schoolId, calendar: { terms, closures: ['2027-01-05', '2026-12-25'] } }))).toMatchObject({ code: 'INVALID_INPUT', field: 'calendar.closures[1]' });
-        expect(await appError(changeCalendar(deps, P.deputy, { schoolId, calendar: { terms, closure: ['2026-11-17'] } as never }))).toMatchObject({ code: 'INVALID_INPUT', field: expect.stringMatching(/^calendar/) });
+        expect(await appError(changeCalendar(deps, P.deputy, { schoolId, calendar: { terms, closures: ['2027-01-05', '2026-12-25'] } }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: 'calendar.closures[1]',
+        });
+        expect(await appError(changeCalendar(deps, P.deputy, { schoolId, calendar: { terms, closure: ['2026-11-17'] } as never }))).toMatchObject({
+          code: 'INVALID_INPUT',
+          field: expect.stringMatching(/^calendar/),
+        });
         expect((await appError(changeCalendar(deps, P.teacher2, { schoolId, calendar: { terms, closures: ['2026-11-17'] } }))).code).toBe('NOT_AUTHORISED');
         expect((await appError(changeCalendar(deps, P.deputy, { schoolId: 'no-such-school', calendar: { terms } }))).code).toBe('SCHOOL_NOT_FOUND');
         expect((await deps.schools.get(schoolId))!.calendar.closures).toEqual(['2027-01-05']);
@@ -481,7 +588,9 @@ for (const [name, make] of stores) {
         const c1 = await aboutTeacher(schoolId);
         const four = await atStageFour(schoolId);
         const mine = await listMyCases(deps, P.headOfSchool);
-        expect(mine.filter((m) => m.case.schoolId === schoolId).map((m) => [m.case.id, m.deadlines.map((d) => d.kind)])).toEqual([[c1.id, ['acknowledge', 'respond']]]);
+        expect(mine.filter((m) => m.case.schoolId === schoolId).map((m) => [m.case.id, m.deadlines.map((d) => d.kind)])).toEqual([
+          [c1.id, ['acknowledge', 'respond']],
+        ]);
         // The clerk owes Stage Four's acknowledgement and hearing (NMAT §14) without being its handler.
         const clerk = (await listMyCases(deps, P.governanceLead)).filter((m) => m.case.schoolId === schoolId);
         expect(clerk.map((m) => m.case.id)).toEqual([four.id]);
@@ -491,16 +600,30 @@ for (const [name, make] of stores) {
         expect((await listMyCases(deps, P.teacher)).filter((m) => m.case.schoolId === schoolId)).toEqual([]);
       });
 
-      it('the overdue list shows SLT and the clerk what has slipped, never the complainant\'s own cut-offs nor cases about the person asking', async () => {
+      it("the overdue list shows SLT and the clerk what has slipped, never the complainant's own cut-offs nor cases about the person asking", async () => {
         const schoolId = await newSchool();
         const slipped = await aboutTeacher(schoolId); // respond due Tue 17 Nov
-        const aboutDeputy = await recorded({ ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, name: 'Ann Other', email: 'ann@example.com' }, summary: 'The deputy head shouted at my daughter in the corridor.', about: { role: 'teacher', personId: P.deputy } });
-        const waiting = await recorded({ ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, name: 'Wes Waiting', email: 'wes@example.com' }, summary: 'Lunch queue arrangements leave Year 7 without hot food.', stage: 3 });
+        const aboutDeputy = await recorded({
+          ...parentComplaint(schoolId),
+          complainant: { ...parentComplaint().complainant, name: 'Ann Other', email: 'ann@example.com' },
+          summary: 'The deputy head shouted at my daughter in the corridor.',
+          about: { role: 'teacher', personId: P.deputy },
+        });
+        const waiting = await recorded({
+          ...parentComplaint(schoolId),
+          complainant: { ...parentComplaint().complainant, name: 'Wes Waiting', email: 'wes@example.com' },
+          summary: 'Lunch queue arrangements leave Year 7 without hot food.',
+          stage: 3,
+        });
         clock.set('2026-11-09T10:00:00Z');
         await acknowledge(deps, P.headOfSchool, { caseId: slipped.id });
         await acknowledge(deps, P.headOfSchool, { caseId: aboutDeputy.id });
         clock.set('2026-11-20T15:00:00Z');
-        await recordOutcome(deps, P.execPrincipal, { caseId: waiting.id, outcome: 'not_upheld', decision: 'Hot food is served to every year group; reasons below.' });
+        await recordOutcome(deps, P.execPrincipal, {
+          caseId: waiting.id,
+          outcome: 'not_upheld',
+          decision: 'Hot food is served to every year group; reasons below.',
+        });
         clock.set('2026-11-30T09:00:00Z'); // waiting's escalation window ended Fri 27 Nov: the complainant's choice, not overdue
         const forHead = await listOverdue(deps, schoolId, P.headOfSchool);
         // Same due instant (end of Tue 17 Nov): listed by reference.

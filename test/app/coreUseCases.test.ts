@@ -6,8 +6,7 @@ import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
 import type { CaseRecord } from '../../src/app/ports.js';
-import type { Database } from '../../src/store/mongo.js';
-import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, testDatabase } from '../helpers/app.js';
+import { P, TestClock, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
 
 async function appError(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -25,17 +24,7 @@ async function recorded(deps: Deps, actor: string, input: Parameters<typeof reco
   return r.case;
 }
 
-const stores: Array<[string, () => Promise<{ deps: Deps; clock: TestClock; close?: () => Promise<void> }>]> = [
-  ['in-memory stores', async () => {
-    const clock = new TestClock('2026-11-06T09:00:00Z');
-    return { deps: memoryDeps(clock), clock };
-  }],
-  ['the real database', async () => {
-    const clock = new TestClock('2026-11-06T09:00:00Z');
-    const db: Database = await testDatabase(`core_use_cases_${Date.now()}`);
-    return { deps: { cases: db.cases, schools: db.schools, clock }, clock, close: () => db.close() };
-  }],
-];
+const stores = storeVariants('core_use_cases');
 
 for (const [name, make] of stores) {
   describe(`core use cases on ${name}`, () => {
@@ -68,8 +57,13 @@ for (const [name, make] of stores) {
         ['acknowledge', '2026-11-10', P.headOfSchool],
         ['respond', '2026-11-17', P.headOfSchool],
       ]);
-      expect(c.outbox).toMatchObject([{ kind: 'message', to: P.headOfSchool, template: 'stage_task', status: 'pending', data: { reference: 'NMAT-2026-0001', stage: 1 } }]);
-      const again = await recorded(deps, P.teacher2, { ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, name: 'Sam Other', email: 'sam@example.com' } });
+      expect(c.outbox).toMatchObject([
+        { kind: 'message', to: P.headOfSchool, template: 'stage_task', status: 'pending', data: { reference: 'NMAT-2026-0001', stage: 1 } },
+      ]);
+      const again = await recorded(deps, P.teacher2, {
+        ...parentComplaint(schoolId),
+        complainant: { ...parentComplaint().complainant, name: 'Sam Other', email: 'sam@example.com' },
+      });
       expect(again.reference).toBe('NMAT-2026-0002');
     });
 
@@ -81,12 +75,16 @@ for (const [name, make] of stores) {
 
     it('bad input is refused with the field named and nothing saved', async () => {
       const schoolId = await newSchool();
-      const e = await appError(recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, email: 'not-an-email' } }));
+      const e = await appError(
+        recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, email: 'not-an-email' } }),
+      );
       expect(e.code).toBe('INVALID_INPUT');
       expect(e.field).toBe('complainant.email');
       const short = await appError(recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), summary: 'bad' }));
       expect(short.field).toBe('summary');
-      const noPhone = await appError(recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), complainant: { name: 'A', relationship: 'parent', preferredContact: 'phone' } }));
+      const noPhone = await appError(
+        recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), complainant: { name: 'A', relationship: 'parent', preferredContact: 'phone' } }),
+      );
       expect(noPhone.field).toBe('complainant.phone');
       expect(await deps.cases.find({ schoolId })).toEqual([]);
     });
@@ -104,7 +102,11 @@ for (const [name, make] of stores) {
       const schoolId = await newSchool();
       const r = await recordComplaint(deps, P.teacher, { ...parentComplaint(schoolId), incidentOn: '2026-07-01' });
       expect(r).toMatchObject({ result: 'late', limit: '3 months' });
-      const c = await recorded(deps, P.teacher, { ...parentComplaint(schoolId), incidentOn: '2026-07-01', lateReason: 'parent was in hospital over the summer' });
+      const c = await recorded(deps, P.teacher, {
+        ...parentComplaint(schoolId),
+        incidentOn: '2026-07-01',
+        lateReason: 'parent was in hospital over the summer',
+      });
       expect(c.state.flags).toContain('late');
       expect(c.events[0]).toMatchObject({ type: 'received', reason: 'parent was in hospital over the summer' });
     });
@@ -113,7 +115,11 @@ for (const [name, make] of stores) {
       const schoolId = await newSchool();
       const first = await recorded(deps, P.teacher, parentComplaint(schoolId));
       clock.set('2026-11-20T10:00:00Z');
-      const again = { ...parentComplaint(schoolId), complainant: { ...parentComplaint().complainant, name: 'PRIYA PARENT', email: 'Priya.Parent@example.com' }, summary: 'Still no explanation of the detentions my son was kept in this week.' };
+      const again = {
+        ...parentComplaint(schoolId),
+        complainant: { ...parentComplaint().complainant, name: 'PRIYA PARENT', email: 'Priya.Parent@example.com' },
+        summary: 'Still no explanation of the detentions my son was kept in this week.',
+      };
       const offer = await recordComplaint(deps, P.teacher, again);
       expect(offer).toEqual({ result: 'possible_duplicates', candidates: [expect.objectContaining({ id: first.id, reference: first.reference })] });
       expect(await deps.cases.find({ schoolId })).toHaveLength(1);
@@ -146,9 +152,14 @@ for (const [name, make] of stores) {
     it('two people acting on the same version at once: exactly one wins', async () => {
       const schoolId = await newSchool();
       const c = await recorded(deps, P.teacher, parentComplaint(schoolId));
-      const results = await Promise.allSettled([P.teacher, P.headOfSchool, P.deputy].map((who) => acknowledge(deps, who, { caseId: c.id, expectedVersion: c.version })));
+      const results = await Promise.allSettled(
+        [P.teacher, P.headOfSchool, P.deputy].map((who) => acknowledge(deps, who, { caseId: c.id, expectedVersion: c.version })),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code)).toEqual(['VERSION_CONFLICT', 'VERSION_CONFLICT']);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code)).toEqual([
+        'VERSION_CONFLICT',
+        'VERSION_CONFLICT',
+      ]);
     });
 
     it('the person complained about, and staff with no part in it, get "not found"', async () => {
@@ -164,8 +175,15 @@ for (const [name, make] of stores) {
       const schoolId = await newSchool();
       const c = await recorded(deps, P.teacher, { ...parentComplaint(schoolId), stage: 3 });
       clock.set('2026-11-20T15:00:00Z');
-      const answered = await recordOutcome(deps, P.execPrincipal, { caseId: c.id, outcome: 'not_upheld', decision: 'The detentions followed the behaviour policy; reasons are set out below.' });
-      expect(answered.outbox.find((o) => o.template === 'outcome_letter')).toMatchObject({ to: 'complainant', data: { outcome: 'not_upheld', decidedStage: 3 } });
+      const answered = await recordOutcome(deps, P.execPrincipal, {
+        caseId: c.id,
+        outcome: 'not_upheld',
+        decision: 'The detentions followed the behaviour policy; reasons are set out below.',
+      });
+      expect(answered.outbox.find((o) => o.template === 'outcome_letter')).toMatchObject({
+        to: 'complainant',
+        data: { outcome: 'not_upheld', decidedStage: 3 },
+      });
       // NMAT §14: five school days to ask for Stage Four: Mon 23 ... Fri 27 Nov.
       expect(answered.state.deadlines.find((d) => d.kind === 'escalation_window')).toMatchObject({ due: '2026-11-27', owner: 'complainant', open: true });
       const bad = await appError(recordOutcome(deps, P.execPrincipal, { caseId: c.id, outcome: 'dismissed', decision: 'short' }));

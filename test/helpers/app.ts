@@ -95,3 +95,30 @@ export async function testDatabase(name: string): Promise<Database> {
   await db.connection.dropDatabase();
   return connectDatabase(uri.toString()).finally(() => db.close());
 }
+
+export interface StoreVariant {
+  deps: Deps;
+  clock: TestClock;
+  close?: () => Promise<void>;
+}
+
+/** The same tests on the in-memory stores and on the real database: [name, make] pairs. */
+export function storeVariants(dbPrefix: string, start = '2026-11-06T09:00:00Z'): Array<[string, () => Promise<StoreVariant>]> {
+  return [
+    [
+      'in-memory stores',
+      async () => {
+        const clock = new TestClock(start);
+        return { deps: memoryDeps(clock), clock };
+      },
+    ],
+    [
+      'the real database',
+      async () => {
+        const clock = new TestClock(start);
+        const db = await testDatabase(`${dbPrefix}_${Date.now()}`);
+        return { deps: { cases: db.cases, schools: db.schools, clock }, clock, close: () => db.close() };
+      },
+    ],
+  ];
+}

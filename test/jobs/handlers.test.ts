@@ -21,8 +21,6 @@ import { memoryLogger, silentLogger } from '../../src/log.js';
 import type { Database } from '../../src/store/mongo.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, testDatabase } from '../helpers/app.js';
 
-type Step = Awaited<ReturnType<typeof harness>>;
-
 async function harness(deps: Deps & { clock: TestClock }, school: Omit<School, 'outbox' | 'digests' | 'version'> = nmatSchool()) {
   const clock = deps.clock;
   await deps.schools.save(school);

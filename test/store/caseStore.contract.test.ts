@@ -60,10 +60,9 @@ const implementations: Array<[string, () => Promise<{ cases: CaseStore; schools:
 for (const [name, make] of implementations) {
   describe(`the case store ${name}`, () => {
     let cases: CaseStore;
-    let schools: SchoolStore;
     let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      ({ cases, schools, close } = await make());
+      ({ cases, close } = await make());
     });
     afterAll(async () => close?.());
 
