@@ -20,6 +20,16 @@ const CONNECT_TIMEOUT_MS = 3_000;
 
 export async function dbCommand(sub: string | undefined, cfg: Config): Promise<number> {
   switch (sub) {
+    case 'install': {
+      // Builds the embedded server (Maven); idempotent, and what .ci/run uses on a clean machine.
+      try {
+        const r = await ensureEmbeddedBuilt({ log: note });
+        say(r.built ? `Built the embedded database in ${(r.ms / 1000).toFixed(1)} s.` : 'The embedded database is already built.');
+        return 0;
+      } catch (e) {
+        throw new CliFailure(`could not build the embedded database: ${(e as Error).message}`);
+      }
+    }
     case 'up': {
       if (cfg.mongodbUri) {
         say(`MONGODB_URI is set: using that database (${redactUri(cfg.mongodbUri)}); the embedded server was not started.`);

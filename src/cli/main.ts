@@ -26,6 +26,7 @@ const USAGE = `Usage: npm run --silent complaints -- <command>
 Operator commands (for the IT admin; they act as "system" and see every case, so treat their
 output as confidentially as the cases themselves):
 
+  db install                 build the embedded database (Java 17+ and Maven; done by npm test too)
   db up | down | status      start, stop or check the embedded database (data in DATA_DIR,
                              default .data/; port DB_PORT, default 27018). With MONGODB_URI set,
                              that database is used and "db up" starts nothing
