@@ -16,6 +16,7 @@ export interface DeadlineView {
   due: string;
   /** "Tue 10 Nov 2026" */
   dueText: string;
+  /** When it was met, as display text ("Tue 10 Nov 2026"), or null. */
   metOn?: string | null;
   overdue: boolean;
   owner: string;
@@ -43,6 +44,7 @@ export interface CardData {
   /** A short answer (unknown command, "nothing to do", a refusal in plain words). */
   message: { title: string; text: string; tone?: 'default' | 'good' | 'warning' | 'attention' };
   /** First run: no school yet. Verbs: setup.submit. */
+  /** Each role's field id is `role_<roleId>`. */
   setup: {
     policies: Array<{ id: string; name: string }>;
     regions: Array<{ id: string; name: string }>;
@@ -73,6 +75,8 @@ export interface CardData {
     step: 'review';
     summary: Array<{ label: string; value: string }>;
     duplicates: Array<{ caseId: string; reference: string; receivedOn: string; summary: string }>;
+    /** Keeps the duplicates choice when the card comes back with an error. */
+    values?: Record<string, string>;
     errors: FieldErrors;
   };
   /** After recording: the reference, handler and computed deadlines. */
@@ -93,7 +97,7 @@ export interface CardData {
     errors: FieldErrors;
     /** Set when the card was acted on: "Acknowledged by Hana Head on Mon 9 Nov". */
     notice?: string;
-    /** Teams refreshes the card for these users (the people involved) so it always shows the current state. */
+    /** Teams refreshes the card for these users (the people involved) so it always shows the current state; at most 60 (Teams' limit). */
     refreshUserIds: string[];
   };
   /** Read-only view of a case (`case <ref>`). */

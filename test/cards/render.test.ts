@@ -1,0 +1,504 @@
+/**
+ * Binding the card templates (cards/*.json) to the data the conversation gives them
+ * (bot/cardTypes.ts): what a person typed is kept, an error shows right under its field,
+ * buttons carry the right verb and data, and a button a person may not use is not there.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ADAPTIVE_CARD_CONTENT_TYPE, CARD_NAMES, CardBindingError, cardAttachment, renderCard, type AdaptiveCardJson } from '../../bot/cards.js';
+import { VERBS, type CardData, type CardName } from '../../bot/cardTypes.js';
+import { CASE_ID, DRAFT_ID, REFERENCE, samples } from './samples.js';
+
+type Json = Record<string, unknown>;
+
+const template = (name: CardName): Json => JSON.parse(readFileSync(new URL(`../../cards/${name}.json`, import.meta.url), 'utf8')) as Json;
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** Every object in the card, with the array it sits in and its index there. */
+function* objects(node: unknown, parent?: unknown[], index = 0): Generator<{ node: Json; parent: unknown[] | undefined; index: number }> {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) yield* objects(node[i], node, i);
+  } else if (node && typeof node === 'object') {
+    yield { node: node as Json, parent, index };
+    for (const value of Object.values(node)) if (value && typeof value === 'object') yield* objects(value);
+  }
+}
+
+function strings(node: unknown): string[] {
+  if (typeof node === 'string') return [node];
+  if (Array.isArray(node)) return node.flatMap(strings);
+  if (node && typeof node === 'object') return Object.values(node).flatMap(strings);
+  return [];
+}
+
+const inputs = (card: unknown) => [...objects(card)].filter((o) => typeof o.node.type === 'string' && (o.node.type as string).startsWith('Input.'));
+const input = (card: unknown, id: string) => {
+  const found = inputs(card).find((o) => o.node.id === id);
+  if (!found) throw new Error(`no input ${id}`);
+  return found;
+};
+const executes = (card: unknown) => [...objects(card)].map((o) => o.node).filter((n) => n.type === 'Action.Execute');
+const execute = (card: unknown, verb: string) => {
+  const found = executes(card).filter((a) => a.verb === verb);
+  expect(found, `one ${verb} button`).toHaveLength(1);
+  return found[0]!;
+};
+/** The element right after the input with this id, in the same list. */
+const after = (card: unknown, id: string) => {
+  const { parent, index } = input(card, id);
+  return parent?.[index + 1] as Json | undefined;
+};
+const isErrorBlock = (n: Json | undefined) => n?.type === 'TextBlock' && n.color === 'attention';
+
+/** Cards a person types into, with the field names they send. */
+const FORMS = {
+  setup: ['schoolName', 'policy', 'region', 'preset', 'terms', 'closures', 'referencePrefix', 'role_head_of_school', 'role_governance_lead'],
+  'intake-complainant': ['complainantName', 'relationship', 'preferredContact', 'email', 'phone', 'address'],
+  'intake-about': ['aboutRole', 'aboutName'],
+  'intake-category': ['category', 'recordOutOfScope'],
+  'intake-details': ['summary', 'incidentOn', 'receivedOn', 'lookedAfterChild', 'lateReason'],
+  'intake-outcome': ['desiredOutcome'],
+  'intake-review': ['duplicates'],
+  'case-task': ['outcome', 'decision', 'extendKind', 'extendDue', 'extendReason', 'reassignTo', 'reassignReason', 'escalateGrounds'],
+} as const satisfies Partial<Record<CardName, readonly string[]>>;
+type FormName = keyof typeof FORMS;
+const TOGGLES = new Set(['recordOutOfScope', 'lookedAfterChild']);
+const DATES = new Set(['incidentOn', 'receivedOn', 'extendDue']);
+const FORM_NAMES = Object.keys(FORMS) as FormName[];
+
+/** Sample data for a form card with these values and errors (review has no `values` in the contract yet). */
+function withFields<N extends FormName>(name: N, values: Record<string, string>, errors: Record<string, string>): CardData[N] {
+  return { ...clone(samples[name]), values, errors } as CardData[N];
+}
+
+describe('card templates', () => {
+  it('there is one Adaptive Card 1.5 template for every card in the contract', () => {
+    for (const name of CARD_NAMES) {
+      const t = template(name);
+      expect(t.type, name).toBe('AdaptiveCard');
+      expect(t.version, name).toBe('1.5');
+    }
+  });
+
+  it('every input has a label, and its value is bound to values.<its id>', () => {
+    for (const name of CARD_NAMES) {
+      for (const { node } of inputs(template(name))) {
+        expect(node.label, `${name} ${String(node.id)}`).toEqual(expect.any(String));
+        if (String(node.id).includes('${')) continue; // setup's one-per-role inputs
+        expect(node.value, `${name} ${String(node.id)}`).toBe(`\${values.${String(node.id)}}`);
+      }
+    }
+  });
+
+  it('every input is followed by its error, shown only when there is one', () => {
+    for (const name of CARD_NAMES) {
+      for (const { node, parent, index } of inputs(template(name))) {
+        const next = parent?.[index + 1] as Json | undefined;
+        expect(isErrorBlock(next), `${name} ${String(node.id)}`).toBe(true);
+        if (String(node.id).includes('${')) continue;
+        expect(next?.$when, `${name} ${String(node.id)}`).toBe(`\${exists(errors.${String(node.id)})}`);
+        expect(next?.text, `${name} ${String(node.id)}`).toBe(`\${errors.${String(node.id)}}`);
+      }
+    }
+  });
+
+  it('the cards send exactly the verbs the conversation handles', () => {
+    const used = new Set(CARD_NAMES.flatMap((name) => executes(template(name)).map((a) => a.verb as string)));
+    expect([...used].sort()).toEqual([...VERBS].sort());
+  });
+
+  it('no card uses Action.Submit, which Teams does not route to adaptiveCard/action', () => {
+    for (const name of CARD_NAMES)
+      expect(
+        [...objects(template(name))].filter((o) => o.node.type === 'Action.Submit'),
+        name,
+      ).toEqual([]);
+  });
+});
+
+describe('binding with realistic data for an NMAT case', () => {
+  it.each(CARD_NAMES)('%s binds with nothing left unbound', (name) => {
+    const card = renderCard(name, samples[name] as never);
+    expect(card.type).toBe('AdaptiveCard');
+    expect(card.version).toBe('1.5');
+    expect(strings(card).filter((s) => s.includes('${'))).toEqual([]);
+    // $when and $data are instructions to the binder, never sent to Teams.
+    expect([...objects(card)].filter((o) => '$when' in o.node || '$data' in o.node)).toEqual([]);
+    // Teams refuses messages over about 28 KB.
+    expect(JSON.stringify(card).length).toBeLessThan(28_000);
+  });
+
+  it.each(FORM_NAMES)('%s binds with nothing typed yet: every field empty, no errors shown', (name) => {
+    const card = renderCard(name, withFields(name, {}, {}));
+    expect(strings(card).filter((s) => s.includes('${'))).toEqual([]);
+    for (const field of FORMS[name]) {
+      if (name === 'intake-details' && field === 'lateReason') continue; // only on the late path
+      expect(input(card, field).node.value, field).toBe('');
+      expect(isErrorBlock(after(card, field)), field).toBe(false);
+    }
+  });
+
+  it.each(FORM_NAMES)('%s keeps what was typed in every field', (name) => {
+    const values = Object.fromEntries(FORMS[name].map((f, i) => [f, TOGGLES.has(f) ? 'true' : DATES.has(f) ? `2026-11-${10 + i}` : `typed into ${f}`]));
+    const card = renderCard(name, withFields(name, values, {}));
+    for (const field of FORMS[name]) expect(input(card, field).node.value, field).toBe(values[field]);
+  });
+
+  it.each(FORM_NAMES)('%s shows each error right under its own field, in the attention colour', (name) => {
+    const errors = Object.fromEntries(FORMS[name].map((f) => [f, `Problem with ${f}: please check it.`]));
+    const card = renderCard(name, withFields(name, {}, errors));
+    for (const field of FORMS[name]) {
+      const block = after(card, field);
+      expect(isErrorBlock(block), field).toBe(true);
+      expect(block?.text, field).toBe(errors[field]);
+      expect(block?.wrap, field).toBe(true);
+    }
+  });
+
+  it('an error not tied to one field is shown at the top of the card', () => {
+    for (const name of FORM_NAMES) {
+      const card = renderCard(name, withFields(name, {}, { form: 'This draft has expired. Start again with new complaint.' }));
+      const blocks = [...objects(card)].filter((o) => o.node.text === 'This draft has expired. Start again with new complaint.');
+      expect(blocks, name).toHaveLength(1);
+      expect(blocks[0]!.node.color, name).toBe('attention');
+    }
+  });
+
+  it("the complainant's name, relationship and preferred contact are required before Next, with a plain message", () => {
+    const card = renderCard('intake-complainant', samples['intake-complainant']);
+    for (const id of ['complainantName', 'relationship', 'preferredContact']) {
+      expect(input(card, id).node.isRequired, id).toBe(true);
+      expect(input(card, id).node.errorMessage, id).toMatch(/^[A-Z][^{}]+\.$/);
+    }
+    expect(input(card, 'preferredContact').node.choices).toEqual([
+      { title: 'By email', value: 'email' },
+      { title: 'By phone', value: 'phone' },
+      { title: 'By letter', value: 'letter' },
+    ]);
+  });
+
+  it('steps with a Back button require nothing on the card itself, so Back always works', () => {
+    for (const name of ['intake-about', 'intake-category', 'intake-details', 'intake-outcome', 'intake-review'] as const) {
+      const card = renderCard(name, samples[name]);
+      expect(
+        inputs(card).filter((o) => o.node.isRequired),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('intake buttons', () => {
+  const steps = ['intake-complainant', 'intake-about', 'intake-category', 'intake-details', 'intake-outcome', 'intake-review'] as const;
+
+  it.each(steps)('%s: every button carries the draft and the step', (name) => {
+    const card = renderCard(name, samples[name]);
+    for (const action of executes(card)) expect(action.data, String(action.verb)).toEqual({ draftId: DRAFT_ID, step: samples[name].step });
+  });
+
+  it.each(steps)('%s: Cancel sends nothing typed; Next and Back send what was typed', (name) => {
+    const card = renderCard(name, samples[name]);
+    expect(execute(card, 'intake.cancel').associatedInputs).toBe('none');
+    const forward = name === 'intake-review' ? 'intake.submit' : 'intake.next';
+    expect(execute(card, forward).associatedInputs).toBe('auto');
+    if (name === 'intake-complainant') expect(executes(card).some((a) => a.verb === 'intake.back')).toBe(false);
+    else expect(execute(card, 'intake.back').associatedInputs).toBe('auto');
+  });
+
+  it('the first step has no Back; the review records the complaint rather than going next', () => {
+    expect(executes(renderCard('intake-complainant', samples['intake-complainant'])).map((a) => a.verb)).toEqual(['intake.next', 'intake.cancel']);
+    expect(executes(renderCard('intake-review', samples['intake-review'])).map((a) => a.verb)).toEqual(['intake.submit', 'intake.back', 'intake.cancel']);
+  });
+});
+
+describe('intake steps', () => {
+  it('about: the role picker lists the policy roles a complaint can be about, plus no one in particular', () => {
+    const card = renderCard('intake-about', samples['intake-about']);
+    const choices = input(card, 'aboutRole').node.choices as Array<{ title: string; value: string }>;
+    expect(choices.map((c) => c.value)).toEqual(samples['intake-about'].roles.map((r) => r.id));
+    expect(choices).toContainEqual({ title: 'Head of School', value: 'head_of_school' });
+    expect(choices.map((c) => c.value)).not.toContain('panel');
+    expect(input(card, 'aboutRole').node.value).toBe('teacher');
+    expect(input(card, 'aboutName').node.value).toBe('Mr Smith');
+  });
+
+  it('category: each out-of-scope matter is marked as another procedure and explained with where to go', () => {
+    const data = samples['intake-category'];
+    const card = renderCard('intake-category', data);
+    const choices = input(card, 'category').node.choices as Array<{ title: string; value: string }>;
+    expect(choices.slice(0, data.categories.length)).toEqual(data.categories.map((c) => ({ title: c.label, value: c.id })));
+    expect(choices.slice(data.categories.length)).toEqual(data.outOfScope.map((o) => ({ title: `${o.label} (another procedure)`, value: o.id })));
+    const text = strings(card).join('\n');
+    for (const o of data.outOfScope) {
+      expect(text).toContain(o.label);
+      expect(text).toContain(o.signpost);
+    }
+    expect(text).toContain('SEND Tribunal');
+    expect(input(card, 'recordOutOfScope').node).toMatchObject({ type: 'Input.Toggle', valueOn: 'true', valueOff: 'false', value: '' });
+  });
+
+  it('category: with nothing out of scope, the explanation is left out', () => {
+    const card = renderCard('intake-category', { ...samples['intake-category'], outOfScope: [] });
+    expect(strings(card).join('\n')).not.toContain('Handled elsewhere');
+    expect(inputs(card).map((o) => o.node.id)).toEqual(['category']);
+  });
+
+  it('details: on time, there is no late section; late, the message and a reason field appear', () => {
+    const { late: _late, ...onTime } = samples['intake-details'];
+    const plain = renderCard('intake-details', { ...onTime, errors: {} });
+    expect(inputs(plain).map((o) => o.node.id)).toEqual(['summary', 'incidentOn', 'receivedOn', 'lookedAfterChild']);
+    expect(strings(plain).join('\n')).not.toContain('This complaint is late');
+
+    const late = renderCard('intake-details', {
+      ...samples['intake-details'],
+      values: { ...samples['intake-details'].values, lateReason: 'She was in hospital.' },
+    });
+    expect(inputs(late).map((o) => o.node.id)).toEqual(['summary', 'incidentOn', 'receivedOn', 'lookedAfterChild', 'lateReason']);
+    expect(strings(late)).toContain(samples['intake-details'].late!.message);
+    expect(input(late, 'lateReason').node.value).toBe('She was in hospital.');
+    expect(input(late, 'incidentOn').node.type).toBe('Input.Date');
+    expect(input(late, 'incidentOn').node.value).toBe('2026-06-01');
+  });
+
+  it('details: the time limit is shown when the policy has one', () => {
+    expect(strings(renderCard('intake-details', samples['intake-details']))).toContain('This policy asks for complaints within 3 months of the incident.');
+    const { timeLimit: _t, ...none } = samples['intake-details'];
+    expect(strings(renderCard('intake-details', none)).join('\n')).not.toContain('3 months of the incident');
+  });
+
+  it('review: every summary line is shown; possible duplicates come with a choice to link or keep separate', () => {
+    const data = samples['intake-review'];
+    const card = renderCard('intake-review', data);
+    const facts = [...objects(card)].find((o) => o.node.type === 'FactSet')!.node.facts;
+    expect(facts).toEqual(data.summary.map((s) => ({ title: s.label, value: s.value })));
+    const text = strings(card).join('\n');
+    expect(text).toContain('NMAT-2026-0000, received Mon 2 Nov 2026');
+    // "Link" sends the ids of the complaints shown, comma-separated; "separate" keeps it apart.
+    expect(input(card, 'duplicates').node.choices).toEqual([
+      { title: 'Link it to these complaints', value: 'case-01J8,case-01J7' },
+      { title: 'Record it separately: it is a different matter', value: 'separate' },
+    ]);
+  });
+
+  it('review: without possible duplicates there is nothing to choose', () => {
+    const card = renderCard('intake-review', { ...samples['intake-review'], duplicates: [], errors: {} });
+    expect(inputs(card)).toEqual([]);
+    expect(strings(card).join('\n')).not.toContain('same complaint');
+  });
+
+  it('confirmation: the reference, the handler and each deadline with its due date', () => {
+    const data = samples['intake-confirmation'];
+    const text = strings(renderCard('intake-confirmation', data)).join('\n');
+    expect(text).toContain(`Reference ${REFERENCE}`);
+    expect(text).toContain('Hana Head (Head of School)');
+    expect(text).toContain('Due Wed 11 Nov 2026');
+    expect(text).toContain('Due Wed 18 Nov 2026');
+    expect(executes(renderCard('intake-confirmation', data))).toEqual([]);
+  });
+});
+
+describe('case task', () => {
+  const data = samples['case-task'];
+  const allowed = (can: Partial<CardData['case-task']['can']>) =>
+    renderCard('case-task', {
+      ...clone(data),
+      can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, ...can },
+      errors: {},
+    });
+
+  it('shows the case, the stage and the deadlines, with the overdue one marked', () => {
+    const card = renderCard('case-task', data);
+    const text = strings(card);
+    expect(text).toContain(REFERENCE);
+    expect(text).toContain('Behaviour and discipline, about a teacher');
+    expect(text).toContain('2 – Formal complaint investigated by the Head of School');
+    const overdue = [...objects(card)].find((o) => o.node.text === 'Overdue, was due Mon 23 Nov 2026')!;
+    expect(overdue.node.color).toBe('attention');
+    expect(text).toContain('Done Tue 10 Nov 2026');
+    expect(text).not.toContain('Due Mon 23 Nov 2026');
+  });
+
+  it('shows the notice when the card was acted on, and not otherwise', () => {
+    expect(strings(renderCard('case-task', data))).toContain('Acknowledged by Hana Head on Tue 10 Nov');
+    const { notice: _n, ...quiet } = data;
+    expect(strings(renderCard('case-task', quiet)).join('\n')).not.toContain('Acknowledged by');
+  });
+
+  it('refreshes for the people involved, asking for the current state of this case', () => {
+    const card = renderCard('case-task', data);
+    expect(card.refresh).toEqual({
+      action: { type: 'Action.Execute', title: 'Refresh', verb: 'case.refresh', data: { caseId: CASE_ID } },
+      userIds: data.refreshUserIds,
+    });
+  });
+
+  it('every button carries the case and the version it was shown at', () => {
+    const card = renderCard('case-task', data);
+    const verbs = executes(card).map((a) => a.verb);
+    expect(verbs).toEqual(['case.refresh', 'case.acknowledge', 'case.outcome', 'case.extend', 'case.reassign', 'case.escalate']);
+    for (const action of executes(card).filter((a) => a.verb !== 'case.refresh'))
+      expect(action.data, String(action.verb)).toEqual({ caseId: CASE_ID, version: 4 });
+    expect(execute(card, 'case.acknowledge').associatedInputs).toBe('none');
+  });
+
+  it('nobody allowed to do anything sees no buttons at all, only the current state', () => {
+    const card = allowed({});
+    expect(card.actions ?? []).toEqual([]);
+    expect(inputs(card)).toEqual([]);
+    expect(executes(card).map((a) => a.verb)).toEqual(['case.refresh']);
+  });
+
+  it.each([
+    ['acknowledge', 'case.acknowledge', []],
+    ['outcome', 'case.outcome', ['outcome', 'decision']],
+    ['extend', 'case.extend', ['extendKind', 'extendDue', 'extendReason']],
+    ['reassign', 'case.reassign', ['reassignTo', 'reassignReason']],
+    ['escalate', 'case.escalate', ['escalateGrounds']],
+  ] as const)('allowed only to %s: only that button and its fields', (can, verb, fields) => {
+    const card = allowed({ [can]: true });
+    expect(executes(card).map((a) => a.verb)).toEqual(['case.refresh', verb]);
+    expect(inputs(card).map((o) => o.node.id)).toEqual(fields);
+  });
+
+  it('record outcome: the policy outcomes to choose from and the decision text, both required', () => {
+    const card = renderCard('case-task', data);
+    expect(input(card, 'outcome').node.choices).toEqual(data.outcomes.map((o) => ({ title: o.label, value: o.id })));
+    expect(input(card, 'outcome').node.isRequired).toBe(true);
+    expect(input(card, 'decision').node.isMultiline).toBe(true);
+    expect(input(card, 'decision').node.isRequired).toBe(true);
+    expect(input(card, 'decision').node.value).toBe('Too short');
+    expect(after(card, 'decision')?.text).toBe(data.errors.decision);
+  });
+
+  it('an error on a form inside a closed section is also pointed out on the card itself', () => {
+    const text = strings(renderCard('case-task', data)).join('\n');
+    expect(text).toContain('The outcome has not been recorded yet. Open Record outcome below');
+    const clean = strings(renderCard('case-task', { ...data, errors: {} })).join('\n');
+    expect(clean).not.toContain('has not been');
+  });
+
+  it('extend: which deadline, the new date and the reason; reassign: who and why', () => {
+    const card = renderCard('case-task', { ...data, values: { extendKind: 'respond', extendDue: '2026-12-04', reassignTo: 'aad-exec' } });
+    expect(input(card, 'extendKind').node.choices).toEqual([{ title: 'Respond', value: 'respond' }]);
+    expect(input(card, 'extendKind').node.value).toBe('respond');
+    expect(input(card, 'extendDue').node.type).toBe('Input.Date');
+    expect(input(card, 'extendDue').node.value).toBe('2026-12-04');
+    expect(input(card, 'reassignTo').node.choices).toEqual(data.people.map((p) => ({ title: p.name, value: p.id })));
+    expect(input(card, 'reassignTo').node.value).toBe('aad-exec');
+    for (const id of ['extendKind', 'extendDue', 'extendReason', 'reassignTo', 'reassignReason']) expect(input(card, id).node.isRequired, id).toBe(true);
+  });
+
+  it('a case with no handler yet leaves that line out instead of showing a blank', () => {
+    const { handlerName: _h, ...header } = data.header;
+    const card = renderCard('case-task', { ...data, header });
+    expect(strings(card)).not.toContain('Handled by');
+  });
+});
+
+describe('the other cards', () => {
+  it('case view: the case, its deadlines and what has happened, with no buttons', () => {
+    const card = renderCard('case-view', samples['case-view']);
+    const text = strings(card);
+    expect(text).toContain(REFERENCE);
+    expect(text).toContain('Acknowledged by Hana Head');
+    expect(text).toContain('Overdue, was due Mon 23 Nov 2026');
+    expect(executes(card)).toEqual([]);
+  });
+
+  it('case list: each case opens with its own button; the overdue count is marked', () => {
+    const data = samples['case-list'];
+    const card = renderCard('case-list', data);
+    expect(executes(card).map((a) => [a.verb, a.data])).toEqual(data.cases.map((c) => ['case.open', { caseId: c.caseId }]));
+    const text = strings(card);
+    expect(text).toContain('1 deadline overdue');
+    expect(text.filter((t) => t.includes('overdue'))).toHaveLength(1);
+    const plural = strings(renderCard('case-list', { ...data, cases: [{ ...data.cases[0]!, overdue: 3 }] }));
+    expect(plural).toContain('3 deadlines overdue');
+  });
+
+  it('case list: an empty list says so in plain words', () => {
+    const card = renderCard('case-list', { ...samples['case-list'], cases: [] });
+    expect(strings(card)).toContain('You are not handling any complaints at the moment.');
+    expect(executes(card)).toEqual([]);
+  });
+
+  it.each([
+    ['due_soon', 'Coming up', 'Respond is due Mon 23 Nov 2026'],
+    ['due_today', 'Due today', 'Respond is due today, Mon 23 Nov 2026'],
+    ['overdue', 'Overdue', 'Respond was due Mon 23 Nov 2026'],
+  ] as const)('nudge %s says so and opens the case', (level, badge, headline) => {
+    const card = renderCard('nudge', { ...samples.nudge, level });
+    const text = strings(card);
+    expect(text).toContain(badge);
+    expect(text).toContain(headline);
+    expect(text.filter((t) => ['Coming up', 'Due today', 'Overdue'].includes(t))).toEqual([badge]);
+    expect(executes(card)).toEqual([expect.objectContaining({ verb: 'case.open', data: { caseId: CASE_ID } })]);
+  });
+
+  it('digest: one line per overdue deadline with who owns it; a quiet day is said kindly', () => {
+    const data = samples.digest;
+    const card = renderCard('digest', data);
+    const text = strings(card);
+    expect(text).toContain('2 deadlines have passed without being met.');
+    expect(text).toContain('Acknowledge, was due Thu 12 Nov 2026');
+    expect(text).toContain('Tom Teacher');
+    expect(executes(card).map((a) => a.data)).toEqual(data.items.map((i) => ({ caseId: i.caseId })));
+    expect(strings(renderCard('digest', { ...data, items: [] }))).toContain('Nothing is overdue. Thank you, everyone.');
+  });
+
+  it('welcome and help list the commands; the welcome greets by name when it can', () => {
+    const welcome = strings(renderCard('welcome', samples.welcome));
+    expect(welcome).toContain('Hello, Rita Reception');
+    for (const c of samples.welcome.commands) expect(welcome).toContain(c.title);
+    const anonymous = strings(renderCard('welcome', { commands: samples.welcome.commands }));
+    expect(anonymous).toContain('Hello');
+    expect(anonymous.join('\n')).not.toContain('Nunthorpe');
+    const help = strings(renderCard('help', { commands: samples.help.commands }));
+    for (const c of samples.help.commands) expect(help).toContain(c.description);
+  });
+
+  it('message: the tone colours the title, default when none is given', () => {
+    const title = (card: AdaptiveCardJson) => (card.body![0] as Json).color;
+    expect(title(renderCard('message', samples.message))).toBe('warning');
+    expect(title(renderCard('message', { title: 'Done', text: 'Saved.' }))).toBe('default');
+  });
+
+  it('setup: one address field per policy role, keeping what was typed and showing its error', () => {
+    const card = renderCard('setup', samples.setup);
+    expect(inputs(card).map((o) => o.node.id)).toEqual(FORMS.setup);
+    expect(input(card, 'role_head_of_school').node.label).toBe('Head of School');
+    expect(input(card, 'role_head_of_school').node.value).toBe('hana.head@nunthorpe.org.uk');
+    expect(input(card, 'role_governance_lead').node.value).toBe('');
+    expect(after(card, 'role_governance_lead')?.text).toBe(samples.setup.errors.role_governance_lead);
+    expect(isErrorBlock(after(card, 'role_head_of_school'))).toBe(false);
+    expect(input(card, 'policy').node.choices).toEqual(samples.setup.policies.map((p) => ({ title: p.name, value: p.id })));
+    expect(execute(card, 'setup.submit').associatedInputs).toBe('auto');
+  });
+});
+
+describe('binding failures and attachments', () => {
+  it('data missing something the card shows fails loudly, naming it, instead of showing ${...}', () => {
+    const broken = { ...samples['intake-confirmation'], handlerName: undefined } as unknown as CardData['intake-confirmation'];
+    expect(() => renderCard('intake-confirmation', broken)).toThrow(CardBindingError);
+    expect(() => renderCard('intake-confirmation', broken)).toThrow(/intake-confirmation: no data for handlerName/);
+  });
+
+  it('what a person typed is shown as typed, even if it looks like a template expression', () => {
+    const card = renderCard('intake-outcome', { ...samples['intake-outcome'], values: { desiredOutcome: 'Refund of ${price}' } });
+    expect(input(card, 'desiredOutcome').node.value).toBe('Refund of ${price}');
+  });
+
+  it('binding the same template again does not carry anything over', () => {
+    renderCard('intake-complainant', samples['intake-complainant']);
+    const card = renderCard('intake-complainant', { draftId: 'draft-2', step: 'complainant', values: {}, errors: {} });
+    expect(input(card, 'complainantName').node.value).toBe('');
+    expect(isErrorBlock(after(card, 'email'))).toBe(false);
+    expect(execute(card, 'intake.next').data).toEqual({ draftId: 'draft-2', step: 'complainant' });
+  });
+
+  it('a bound card goes out as an Adaptive Card attachment', () => {
+    const card = renderCard('message', samples.message);
+    expect(cardAttachment(card)).toEqual({ contentType: 'application/vnd.microsoft.card.adaptive', content: card });
+    expect(ADAPTIVE_CARD_CONTENT_TYPE).toBe('application/vnd.microsoft.card.adaptive');
+  });
+});

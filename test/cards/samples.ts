@@ -1,0 +1,232 @@
+/**
+ * Realistic data for every card, as the bot would bind it for a parent's complaint at
+ * Nunthorpe Academy under the NMAT policy: used by the binding tests, the Chromium rendering
+ * tests and the screenshot script.
+ */
+import type { CardData, CardName, DeadlineView } from '../../bot/cardTypes.js';
+import { builtInPolicy } from '../../src/domain/packs/index.js';
+import { P, nmatSchool } from '../helpers/app.js';
+
+const policy = builtInPolicy('nmat');
+const school = nmatSchool();
+
+export const CASE_ID = 'case-01J9Z6T3QK';
+export const DRAFT_ID = 'draft-01J9Z6R2AB';
+export const REFERENCE = 'NMAT-2026-0001';
+
+const commands = [
+  { title: 'new complaint', description: 'Record a complaint that has just come in' },
+  { title: 'my cases', description: 'Complaints you are handling, and what is due' },
+  { title: 'overdue', description: 'Deadlines that have passed' },
+  { title: 'case NMAT-2026-0001', description: 'See one complaint by its reference' },
+  { title: 'help', description: 'This list' },
+];
+
+const header = {
+  caseId: CASE_ID,
+  reference: REFERENCE,
+  schoolName: school.name,
+  policyName: policy.name,
+  stage: 2,
+  stageName: policy.stages[1]!.name,
+  status: 'Open',
+  handlerName: 'Hana Head',
+  receivedOn: 'Mon 9 Nov 2026',
+  subject: 'Behaviour and discipline, about a teacher',
+  version: 4,
+} satisfies CardData['case-task']['header'];
+
+const deadlines: DeadlineView[] = [
+  {
+    stage: 2,
+    kind: 'acknowledge',
+    label: 'Acknowledge',
+    due: '2026-11-11',
+    dueText: 'Wed 11 Nov 2026',
+    metOn: 'Tue 10 Nov 2026',
+    overdue: false,
+    owner: 'Hana Head',
+  },
+  { stage: 2, kind: 'respond', label: 'Respond', due: '2026-11-23', dueText: 'Mon 23 Nov 2026', metOn: null, overdue: true, owner: 'Hana Head' },
+];
+
+const outcomes = [
+  { id: 'resolved', label: 'Resolved' },
+  { id: 'upheld', label: 'Upheld' },
+  { id: 'partially_upheld', label: 'Partially upheld' },
+  { id: 'not_upheld', label: 'Not upheld' },
+];
+
+const people = school.people.filter((p) => p.id !== P.teacher && p.roles.length).map((p) => ({ id: p.id, name: p.name }));
+
+const roles = policy.roles.filter((r) => r.subject !== false).map((r) => ({ id: r.id, label: r.label }));
+
+export const samples: { [N in CardName]: CardData[N] } = {
+  welcome: { userName: 'Rita Reception', schoolName: school.name, commands },
+  help: { commands, text: 'I keep track of complaints under the NMAT Complaints Policy and Procedure.' },
+  message: { title: 'Not found', text: 'There is no complaint NMAT-2026-0099 that you can see. Check the reference and try again.', tone: 'warning' },
+  setup: {
+    policies: [
+      { id: 'nmat', name: 'NMAT Complaints Policy and Procedure (Statutory)' },
+      { id: 'miet', name: 'Model policy for maintained schools (DfE)' },
+    ],
+    regions: [
+      { id: 'england-and-wales', name: 'England and Wales' },
+      { id: 'scotland', name: 'Scotland' },
+      { id: 'northern-ireland', name: 'Northern Ireland' },
+    ],
+    presets: [
+      {
+        id: 'england-2026-27',
+        label: 'England 2026 to 2027',
+        termsText: 'Autumn 2026-09-03 to 2026-12-18\nSpring 2027-01-04 to 2027-03-26\nSummer 2027-04-12 to 2027-07-21',
+      },
+      { id: 'scotland-2026-27', label: 'Scotland 2026 to 2027', termsText: 'Autumn 2026-08-18 to 2026-12-22' },
+    ],
+    // Role fields are `role_<role id>`, as bot/setup.ts names them.
+    roles: [
+      { id: 'role_head_of_school', label: 'Head of School' },
+      { id: 'role_governance_lead', label: 'Governance Professional and Compliance Lead' },
+    ],
+    values: {
+      schoolName: 'Nunthorpe Academy',
+      policy: 'nmat',
+      region: 'england-and-wales',
+      preset: 'england-2026-27',
+      role_head_of_school: 'hana.head@nunthorpe.org.uk',
+    },
+    errors: { role_governance_lead: 'Enter the email address of the person who holds this role.' },
+  },
+  'intake-complainant': {
+    draftId: DRAFT_ID,
+    step: 'complainant',
+    values: {
+      complainantName: 'Priya Parent',
+      relationship: 'parent of a pupil in Year 8',
+      preferredContact: 'email',
+      email: 'priya.parent@example',
+      phone: '01642 123456',
+    },
+    errors: { email: 'Expected an email address such as parent@example.com.' },
+  },
+  'intake-about': { draftId: DRAFT_ID, step: 'about', roles, values: { aboutRole: 'teacher', aboutName: 'Mr Smith' }, errors: {} },
+  'intake-category': {
+    draftId: DRAFT_ID,
+    step: 'category',
+    categories: [
+      { id: 'behaviour', label: 'Behaviour and discipline' },
+      { id: 'teaching', label: 'Teaching and learning' },
+      { id: 'bullying', label: 'Bullying' },
+      { id: 'other', label: 'Something else' },
+    ],
+    outOfScope: policy.scope.outOfScope.map((o) => ({ id: o.category, label: o.label, signpost: o.signpost })),
+    values: { category: 'behaviour' },
+    errors: {},
+  },
+  'intake-details': {
+    draftId: DRAFT_ID,
+    step: 'details',
+    timeLimit: 'This policy asks for complaints within 3 months of the incident.',
+    late: {
+      message:
+        'The incident was on 1 June 2026, more than 3 months before the complaint arrived. It can still be accepted if there were exceptional circumstances.',
+    },
+    values: {
+      summary: 'My son was kept in detention three times this week without any explanation from the school.',
+      incidentOn: '2026-06-01',
+      receivedOn: '2026-11-09',
+    },
+    errors: { lateReason: 'Say why it should be accepted late.' },
+  },
+  'intake-outcome': { draftId: DRAFT_ID, step: 'outcome', values: { desiredOutcome: 'An explanation and an apology.' }, errors: {} },
+  'intake-review': {
+    draftId: DRAFT_ID,
+    step: 'review',
+    summary: [
+      { label: 'Complainant', value: 'Priya Parent, parent of a pupil in Year 8' },
+      { label: 'Contact', value: 'By email: priya.parent@example.com' },
+      { label: 'About', value: 'Teacher: Mr Smith' },
+      { label: 'Category', value: 'Behaviour and discipline' },
+      { label: 'What happened', value: 'My son was kept in detention three times this week without any explanation from the school.' },
+      { label: 'Received', value: 'Mon 9 Nov 2026' },
+      { label: 'Outcome wanted', value: 'An explanation and an apology.' },
+    ],
+    duplicates: [
+      { caseId: 'case-01J8', reference: 'NMAT-2026-0000', receivedOn: 'Mon 2 Nov 2026', summary: 'My son keeps getting detentions without explanation.' },
+      { caseId: 'case-01J7', reference: 'NMAT-2025-0031', receivedOn: 'Thu 15 Oct 2026', summary: 'Detentions given to my son for things he did not do.' },
+    ],
+    errors: { duplicates: 'Choose whether to link it to the earlier complaints or record it separately.' },
+  },
+  'intake-confirmation': {
+    reference: REFERENCE,
+    handlerName: 'Hana Head',
+    handlerRole: 'Head of School',
+    deadlines: [
+      { stage: 1, kind: 'acknowledge', label: 'Acknowledge', due: '2026-11-11', dueText: 'Wed 11 Nov 2026', metOn: null, overdue: false, owner: 'Hana Head' },
+      { stage: 1, kind: 'respond', label: 'Respond', due: '2026-11-18', dueText: 'Wed 18 Nov 2026', metOn: null, overdue: false, owner: 'Hana Head' },
+    ],
+  },
+  'case-task': {
+    header,
+    deadlines,
+    can: { acknowledge: true, outcome: true, extend: true, reassign: true, escalate: true },
+    outcomes,
+    extendable: [{ kind: 'respond', label: 'Respond' }],
+    people,
+    values: { decision: 'Too short' },
+    errors: { decision: 'Write the decision and the reasons for it, as the complainant will read them.' },
+    notice: 'Acknowledged by Hana Head on Tue 10 Nov',
+    refreshUserIds: ['29:1hana-head', '29:1eve-principal'],
+  },
+  'case-view': {
+    header,
+    deadlines,
+    history: [
+      { at: 'Mon 9 Nov', text: 'Recorded by Rita Reception' },
+      { at: 'Tue 10 Nov', text: 'Acknowledged by Hana Head' },
+    ],
+  },
+  'case-list': {
+    title: 'Complaints you are handling',
+    empty: 'You are not handling any complaints at the moment.',
+    cases: [
+      { caseId: CASE_ID, reference: REFERENCE, stage: 2, status: 'Open', next: 'Respond by Mon 23 Nov 2026', overdue: 1 },
+      { caseId: 'case-01J9Z7', reference: 'NMAT-2026-0002', stage: 1, status: 'Open', next: 'Acknowledge by Thu 12 Nov 2026', overdue: 0 },
+    ],
+  },
+  nudge: { level: 'overdue', header, deadline: deadlines[1]! },
+  digest: {
+    schoolName: school.name,
+    date: 'Tue 24 Nov 2026',
+    items: [
+      { caseId: CASE_ID, reference: REFERENCE, stage: 2, label: 'Respond', dueText: 'Mon 23 Nov 2026', owner: 'Hana Head' },
+      { caseId: 'case-01J9Z7', reference: 'NMAT-2026-0002', stage: 1, label: 'Acknowledge', dueText: 'Thu 12 Nov 2026', owner: 'Tom Teacher' },
+    ],
+  },
+};
+
+/** Key texts each card must show once rendered: reference, due dates, field errors. */
+export const keyTexts: { [N in CardName]: string[] } = {
+  welcome: ['Hello, Rita Reception', 'Nunthorpe Academy', 'new complaint', 'my cases'],
+  help: ['What I can do', 'overdue', 'NMAT Complaints Policy'],
+  message: ['Not found', 'NMAT-2026-0099'],
+  setup: ['School or trust name', 'Head of School', 'Enter the email address of the person who holds this role.'],
+  'intake-complainant': ['Who is making the complaint?', 'Expected an email address such as parent@example.com.'],
+  'intake-about': ['Their role', 'Head of School'],
+  'intake-category': ['Behaviour and discipline', 'Admissions to NMAT academies', 'SEND Tribunal'],
+  'intake-details': ['This complaint is late', 'more than 3 months', 'Say why it should be accepted late.'],
+  'intake-outcome': ['What would they like to happen?'],
+  'intake-review': ['Priya Parent', 'NMAT-2026-0000', 'Choose whether to link it to the earlier complaints or record it separately.'],
+  'intake-confirmation': [REFERENCE, 'Hana Head', 'Wed 11 Nov 2026', 'Wed 18 Nov 2026'],
+  'case-task': [
+    REFERENCE,
+    'Overdue, was due Mon 23 Nov 2026',
+    'Done Tue 10 Nov 2026',
+    'Acknowledged by Hana Head on Tue 10 Nov',
+    'The outcome has not been recorded yet.',
+  ],
+  'case-view': [REFERENCE, 'Mon 23 Nov 2026', 'Acknowledged by Hana Head'],
+  'case-list': [REFERENCE, 'NMAT-2026-0002', '1 deadline overdue', 'Respond by Mon 23 Nov 2026'],
+  nudge: [REFERENCE, 'Respond was due Mon 23 Nov 2026'],
+  digest: ['Nunthorpe Academy', REFERENCE, 'Mon 23 Nov 2026', 'Thu 12 Nov 2026', 'Tom Teacher'],
+};
