@@ -1,42 +1,118 @@
 /**
- * `npm start`: the database (the embedded one under DATA_DIR unless MONGODB_URI is set), then
- * the deadline jobs with the logging messenger. SIGINT or SIGTERM finishes the jobs in hand,
- * closes the connection and stops the embedded database if this run started it.
- * (The Teams bot joins here with its issue.)
+ * `npm start`: the whole service in one process.
+ * 1. the database: MONGODB_URI, or the embedded server under DATA_DIR (started if not running);
+ * 2. the Teams bot on PORT (POST /api/messages, GET /healthz);
+ * 3. the deadline jobs, whose messages go to people's 1:1 Teams chats as Adaptive Cards
+ *    (letters and calendar requests go to the logging messenger until Microsoft Graph is wired).
+ * SIGINT or SIGTERM stops taking requests, finishes the jobs in hand and the work queued after
+ * answered card actions, closes the connection, and stops the embedded database if this run
+ * started it. Settings are checked first: a bad one exits 2 naming the variable.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { createBot } from '../bot/app.js';
+import { cardAttachment, renderCard } from '../bot/cards.js';
+import { MongoConversationStore } from '../bot/conversations.js';
+import { createBotAdapter, loadBotSettings, startBotServer } from '../bot/server.js';
+import { MongoDeliveryLedger, TeamsMessenger, loadTeamsSettings } from '../bot/teamsMessenger.js';
+import { messageToCard } from '../bot/views.js';
+import type { Messenger } from './app/ports.js';
+import { loadConfig, redactUri } from './config.js';
+import { LoggingMessenger } from './jobs/messengers.js';
+import { startJobs } from './jobs/scheduler.js';
+import { schedulerOptions, workerClock, workerEnv } from './jobs/worker.js';
 import { createLogger } from './log.js';
 import { dbDown, dbStatus, dbUp } from './store/embedded/server.js';
-import { runWorker } from './jobs/worker.js';
+import { MongoDraftStore } from './store/drafts.js';
+import { connectDatabase } from './store/mongo.js';
 
-let cfg;
+let settings;
 try {
-  cfg = loadConfig();
+  const cfg = loadConfig();
+  const env = workerEnv.safeParse(process.env);
+  if (!env.success) throw new Error(`${String(env.error.issues[0]!.path[0])}: ${env.error.issues[0]!.message}`);
+  settings = { cfg, jobsEnv: env.data, bot: loadBotSettings(), teams: loadTeamsSettings() };
 } catch (e) {
-  process.stderr.write(`error: ${(e as ConfigError).message}\n`);
+  process.stderr.write(`error: ${(e as Error).message} (see .env.example)\n`);
   process.exit(2);
 }
+const { cfg, jobsEnv } = settings;
 const log = createLogger({ name: 'main', level: cfg.logLevel });
+const clock = workerClock(jobsEnv);
+
 let startedDatabase = false;
-if (!cfg.mongodbUri) {
+let uri = cfg.mongodbUri;
+if (!uri) {
   try {
-    if (!(await dbStatus({ dataDir: cfg.dataDir })).running) {
+    const status = await dbStatus({ dataDir: cfg.dataDir });
+    if (status.running) uri = status.uri!;
+    else {
       const up = await dbUp({ dataDir: cfg.dataDir, port: cfg.dbPort, log: (m) => log.info({ event: 'embedded_database' }, m) });
       startedDatabase = true;
+      uri = up.uri;
       log.info({ event: 'embedded_database_started', port: up.port, dataDir: cfg.dataDir }, 'embedded database started');
     }
   } catch (e) {
     log.fatal({ event: 'embedded_database_failed', err: e }, (e as Error).message);
     process.exit(1);
   }
-} else {
-  log.info({ event: 'external_database' }, 'using the database in MONGODB_URI');
 }
-await runWorker({
-  afterStop: async () => {
-    if (startedDatabase) {
-      await dbDown({ dataDir: cfg.dataDir });
-      log.info({ event: 'embedded_database_stopped' }, 'embedded database stopped');
-    }
-  },
+
+let database;
+try {
+  database = await connectDatabase(uri);
+} catch (e) {
+  log.fatal({ event: 'database_unavailable', uri: redactUri(uri), err: e }, 'cannot reach the database');
+  process.exit(1);
+}
+const db = database.connection.db!;
+const deps = { cases: database.cases, schools: database.schools, clock };
+const conversations = await MongoConversationStore.create(db);
+const drafts = await MongoDraftStore.create(db, clock);
+
+const bot = createBot({ deps, drafts, render: renderCard, log: log.child({ component: 'bot' }), clock });
+const adapter = createBotAdapter(settings.bot, log);
+const server = await startBotServer({
+  bot,
+  log,
+  adapter,
+  conversations,
+  health: () => db.admin().ping().then(() => true, () => false),
 });
+
+const teams = new TeamsMessenger({
+  adapter,
+  appId: settings.bot.appId ?? '',
+  conversations,
+  deliveries: await MongoDeliveryLedger.create(db),
+  toActivity: async (message) => {
+    const card = await messageToCard(message, deps);
+    return { type: 'message', attachments: [cardAttachment(renderCard(card.name, card.data as never))] };
+  },
+  settings: settings.teams,
+  log: log.child({ component: 'teams' }),
+  clock,
+});
+const others = await LoggingMessenger.create(db, { log: log.child({ component: 'letters' }), clock });
+const messenger: Messenger = { send: (m) => (m.kind === 'message' ? teams.send(m) : others.send(m)) };
+const jobs = await startJobs({ db, deps, messenger, log, ...schedulerOptions(jobsEnv) });
+log.info({ event: 'service_ready', url: server.url, database: redactUri(uri) }, `complaints bot listening on ${server.url}`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ event: 'service_stopping', signal }, 'stopping');
+  try {
+    await server.stop();
+    await jobs.stop();
+    await bot.settled();
+    await database!.close();
+    if (startedDatabase) await dbDown({ dataDir: cfg.dataDir });
+    log.info({ event: 'service_stopped' }, 'stopped');
+    process.exit(0);
+  } catch (e) {
+    log.error({ event: 'service_stop_failed', err: e }, 'did not stop cleanly');
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -28,7 +28,7 @@ import { startJobs, type RunningJobs } from './scheduler.js';
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const ms = z.preprocess(blank, z.coerce.number().int().min(0).optional());
 
-const workerEnv = z.object({
+export const workerEnv = z.object({
   JOBS_PROCESS_EVERY_MS: ms,
   JOBS_LOCK_LIFETIME_MS: ms,
   MESSENGER_DELAY_MS: ms,
@@ -43,6 +43,24 @@ const workerEnv = z.object({
       .optional(),
   ),
 });
+
+export type WorkerEnv = z.output<typeof workerEnv>;
+
+/** The clock jobs run on: real time, or shifted to start at JOBS_CLOCK_START (rehearsals, end-to-end tests). */
+export function workerClock(env: WorkerEnv): Clock {
+  const offset = env.JOBS_CLOCK_START ? Date.parse(env.JOBS_CLOCK_START) - Date.now() : 0;
+  return { now: () => new Date(Date.now() + offset) };
+}
+
+/** The scheduler options the variables ask for. */
+export function schedulerOptions(env: WorkerEnv) {
+  const lifetime = env.JOBS_LOCK_LIFETIME_MS;
+  return {
+    ...(env.JOBS_PROCESS_EVERY_MS !== undefined ? { processEvery: env.JOBS_PROCESS_EVERY_MS } : {}),
+    ...(env.JOBS_EVERY ? { every: env.JOBS_EVERY as Partial<Record<JobName, number>> } : {}),
+    ...(lifetime !== undefined ? { lockLifetime: Object.fromEntries(JOB_NAMES.map((n) => [n, lifetime])) } : {}),
+  };
+}
 
 /** Runs the worker until SIGINT/SIGTERM; `afterStop` runs once the jobs and the connection are closed (npm start stops its database there). */
 export async function runWorker(opts: { afterStop?: () => Promise<void> } = {}): Promise<void> {
@@ -70,8 +88,7 @@ export async function runWorker(opts: { afterStop?: () => Promise<void> } = {}):
     uri = status.uri!;
   }
 
-  const offset = env.JOBS_CLOCK_START ? Date.parse(env.JOBS_CLOCK_START) - Date.now() : 0;
-  const clock: Clock = { now: () => new Date(Date.now() + offset) };
+  const clock = workerClock(env);
 
   let database: Database;
   try {
@@ -80,7 +97,6 @@ export async function runWorker(opts: { afterStop?: () => Promise<void> } = {}):
     log.fatal({ event: 'database_unavailable', uri: redactUri(uri), err: e }, 'cannot reach the database');
     process.exit(1);
   }
-  const lifetime = env.JOBS_LOCK_LIFETIME_MS;
   let jobs: RunningJobs;
   try {
     const messenger = await LoggingMessenger.create(database.connection.db!, { log: log.child({ component: 'messenger' }), clock, delayMs: env.MESSENGER_DELAY_MS ?? 0 });
@@ -89,16 +105,14 @@ export async function runWorker(opts: { afterStop?: () => Promise<void> } = {}):
       deps: { cases: database.cases, schools: database.schools, clock },
       messenger,
       log,
-      ...(env.JOBS_PROCESS_EVERY_MS !== undefined ? { processEvery: env.JOBS_PROCESS_EVERY_MS } : {}),
-      ...(env.JOBS_EVERY ? { every: env.JOBS_EVERY as Partial<Record<JobName, number>> } : {}),
-      ...(lifetime !== undefined ? { lockLifetime: Object.fromEntries(JOB_NAMES.map((n) => [n, lifetime])) } : {}),
+      ...schedulerOptions(env),
     });
   } catch (e) {
     log.fatal({ event: 'jobs_start_failed', uri: redactUri(uri), err: e }, 'could not start the background jobs');
     await database.close().catch(() => {});
     process.exit(1);
   }
-  log.info({ event: 'worker_ready', pid: process.pid, uri: redactUri(uri), ...(offset ? { clockStart: env.JOBS_CLOCK_START } : {}) }, 'worker ready');
+  log.info({ event: 'worker_ready', pid: process.pid, uri: redactUri(uri), ...(env.JOBS_CLOCK_START ? { clockStart: env.JOBS_CLOCK_START } : {}) }, 'worker ready');
 
   let stopping = false;
   const shutdown = (signal: string) => {
