@@ -26,7 +26,7 @@ import type { Collection, Db } from 'mongodb';
 import { z } from 'zod';
 import { ConfigError } from '../src/config.js';
 import type { Clock, Messenger, OutgoingMessage } from '../src/app/ports.js';
-import { DELIVERIES, type Delivery } from '../src/jobs/messengers.js';
+import { DELIVERIES, type Delivery, deliveryFields } from '../src/jobs/messengers.js';
 import type { Log } from '../src/log.js';
 import { isPersonal, type ConversationStore, type StoredConversation } from './conversations.js';
 
@@ -241,12 +241,7 @@ export interface TeamsDelivery extends Omit<Delivery, 'deliveredAt'> {
 
 function deliveryOf(message: OutgoingMessage, now: Date, token: string): TeamsDelivery {
   return {
-    key: message.key,
-    kind: message.kind,
-    to: message.to,
-    template: message.template,
-    schoolId: message.schoolId,
-    ...(message.caseId ? { caseId: message.caseId } : {}),
+    ...deliveryFields(message),
     transport: 'teams',
     status: 'sending',
     claimedAt: now,

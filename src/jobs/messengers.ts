@@ -28,6 +28,11 @@ export interface Delivery {
 
 export const DELIVERIES = 'deliveries';
 
+/** What a delivery record says about its message (ids and template only: no content). */
+export function deliveryFields(message: OutgoingMessage): Pick<Delivery, 'key' | 'kind' | 'to' | 'template' | 'schoolId' | 'caseId'> {
+  return { key: message.key, kind: message.kind, to: message.to, template: message.template, schoolId: message.schoolId, ...(message.caseId ? { caseId: message.caseId } : {}) };
+}
+
 export class LoggingMessenger implements Messenger {
   private constructor(
     readonly deliveries: Collection<Delivery>,
@@ -48,15 +53,7 @@ export class LoggingMessenger implements Messenger {
 
   async send(message: OutgoingMessage): Promise<void> {
     if (this.delayMs > 0) await sleep(this.delayMs);
-    const delivery: Delivery = {
-      key: message.key,
-      kind: message.kind,
-      to: message.to,
-      template: message.template,
-      schoolId: message.schoolId,
-      ...(message.caseId ? { caseId: message.caseId } : {}),
-      deliveredAt: this.clock.now(),
-    };
+    const delivery: Delivery = { ...deliveryFields(message), deliveredAt: this.clock.now() };
     try {
       await this.deliveries.insertOne(delivery);
     } catch (e) {
