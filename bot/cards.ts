@@ -121,6 +121,10 @@ export function renderCard<N extends CardName>(name: N, data: CardData[N]): Adap
     GlobalSettings.getUndefinedFieldValueSubstitutionString = previous;
   }
   if (unbound.length) throw new CardBindingError(name, [...new Set(unbound)]);
+  // An empty `userIds` turns Teams' automatic refresh off; without it, Teams refreshes the card for
+  // everyone in a chat of up to 60 people, which in a 1:1 chat is exactly its recipient.
+  const refresh = card.refresh as { userIds?: unknown[] } | undefined;
+  if (refresh && Array.isArray(refresh.userIds) && refresh.userIds.length === 0) delete refresh.userIds;
   return card;
 }
 

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: prints figures; it asserts nothing (speed is measured here, not in tests).
- * The store and jobs figures need a database: MONGODB_URI if set (in databases of the run's own,
+ * The store, jobs and bot figures need a database: MONGODB_URI if set (in databases of the run's own,
  * dropped afterwards), otherwise an in-memory embedded server started for the run and stopped at
  * the end. The printout says which.
  */
 import { cpus } from 'node:os';
+import { benchBot } from './bot.bench.js';
 import { benchFold } from './fold.bench.js';
 import { benchJobs } from './jobs.bench.js';
 import { benchDatabase, benchStore } from './store.bench.js';
@@ -29,6 +30,8 @@ try {
   Object.assign(results, await benchStore(database, log));
   log('jobs: 10,000 deadlines falling due at once...');
   Object.assign(results, await benchJobs(database.uriFor('bench_jobs')));
+  log('bot: the service with the Bot Connector stand-in...');
+  Object.assign(results, await benchBot(database.uriFor('bench_bot'), log));
 } finally {
   await database.close();
 }

@@ -332,6 +332,11 @@ describe('case task', () => {
     });
   });
 
+  it('with no people named (a task sent to a 1:1 chat), leaves userIds out so Teams refreshes it for the recipient', () => {
+    const card = renderCard('case-task', { ...data, refreshUserIds: [] });
+    expect(card.refresh).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'case.refresh', data: { caseId: CASE_ID } } });
+  });
+
   it('every button carries the case and the version it was shown at', () => {
     const card = renderCard('case-task', data);
     const verbs = executes(card).map((a) => a.verb);
