@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { benchBot } from './bot.bench.js';
 import { benchFold } from './fold.bench.js';
 import { benchJobs } from './jobs.bench.js';
+import { benchLetters } from './letters.bench.js';
 import { benchDatabase, benchStore } from './store.bench.js';
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -22,6 +23,7 @@ const results: Record<string, string> = {
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores; the fold runs on one)`,
   ...benchFold(),
+  ...benchLetters(),
 };
 
 const database = await benchDatabase(log);
