@@ -47,8 +47,5 @@ export function benchLetters(): Record<string, string> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const perSecond = Math.round(n / seconds);
   const result = { 'letters: rendered per second': `${perSecond.toLocaleString('en-GB')} (HTML and text, ${letters.length} letters across every stage of the five policies; ${Math.round(bytes / n)} bytes each)` };
-  console.log(`letters rendered per second: ${perSecond}`);
   return result;
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) benchLetters();
