@@ -2,8 +2,9 @@
  * `npm start`: the whole service in one process.
  * 1. the database: MONGODB_URI, or the embedded server under DATA_DIR (started if not running);
  * 2. the Teams bot on PORT (POST /api/messages, GET /healthz);
- * 3. the deadline jobs, whose messages go to people's 1:1 Teams chats as Adaptive Cards
- *    (letters and calendar requests go to the logging messenger until Microsoft Graph is wired).
+ * 3. the deadline jobs, whose messages go to people's 1:1 Teams chats as Adaptive Cards, and
+ *    whose letters are emailed through Microsoft Graph when GRAPH_* is set (logged otherwise;
+ *    calendar requests are logged until panel booking is built).
  * SIGINT or SIGTERM stops taking requests, finishes the jobs in hand and the work queued after
  * answered card actions, closes the connection, and stops the embedded database if this run
  * started it. Settings are checked first: a bad one exits 2 naming the variable.
@@ -16,7 +17,10 @@ import { MongoDeliveryLedger, TeamsMessenger, loadTeamsSettings } from '../bot/t
 import { messageToCard } from '../bot/views.js';
 import type { Messenger } from './app/ports.js';
 import { loadConfig, redactUri } from './config.js';
+import { loadGraphConfig } from './graph/config.js';
+import { createGraphGateway } from './graph/gateway.js';
 import { LoggingMessenger } from './jobs/messengers.js';
+import { GraphLetterMailer } from './letters/mailer.js';
 import { startJobs } from './jobs/scheduler.js';
 import { schedulerOptions, workerClock, workerEnv } from './jobs/worker.js';
 import { createLogger } from './log.js';
@@ -29,7 +33,7 @@ try {
   const cfg = loadConfig();
   const env = workerEnv.safeParse(process.env);
   if (!env.success) throw new Error(`${String(env.error.issues[0]!.path[0])}: ${env.error.issues[0]!.message}`);
-  settings = { cfg, jobsEnv: env.data, bot: loadBotSettings(), teams: loadTeamsSettings() };
+  settings = { cfg, jobsEnv: env.data, bot: loadBotSettings(), teams: loadTeamsSettings(), graph: loadGraphConfig() };
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message} (see .env.example)\n`);
   process.exit(2);
@@ -91,8 +95,20 @@ const teams = new TeamsMessenger({
   log: log.child({ component: 'teams' }),
   clock,
 });
-const others = await LoggingMessenger.create(db, { log: log.child({ component: 'letters' }), clock });
-const messenger: Messenger = { send: (m) => (m.kind === 'message' ? teams.send(m) : others.send(m)) };
+const logged = await LoggingMessenger.create(db, { log: log.child({ component: 'outbox' }), clock });
+// Letters are emailed from the complaints mailbox when Graph is configured; otherwise logged.
+// Calendar requests are logged until the clerk's panel booking (Graph) is built.
+const graph = settings.graph;
+const letters: Messenger = graph
+  ? new GraphLetterMailer({
+      deps,
+      gateway: createGraphGateway({ ...graph, log: log.child({ component: 'graph' }) }),
+      mailbox: graph.complaintsMailbox,
+      deliveries: await MongoDeliveryLedger.create(db),
+      log: log.child({ component: 'letters' }),
+    })
+  : logged;
+const messenger: Messenger = { send: (m) => (m.kind === 'message' ? teams.send(m) : m.kind === 'letter' ? letters.send(m) : logged.send(m)) };
 const jobs = await startJobs({ db, deps, messenger, log, ...schedulerOptions(jobsEnv) });
 log.info({ event: 'service_ready', url: server.url, database: redactUri(uri) }, `complaints bot listening on ${server.url}`);
 

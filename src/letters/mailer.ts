@@ -1,0 +1,149 @@
+/**
+ * The Messenger port (src/app/ports.ts) for kind "letter": the letter an outbox item stands for
+ * (src/letters/fromOutbox.ts) goes to the complainant by mail from the complaints mailbox
+ * (COMPLAINTS_MAILBOX) through Microsoft Graph (src/graph/gateway.ts, sendMail).
+ *
+ * - Each letter is claimed by its outbox key in the `deliveries` ledger (the DeliveryLedger of
+ *   bot/teamsMessenger.ts, shared with Teams and the LoggingMessenger) before it is sent, marked
+ *   delivered after (transport "mail"), and released if sending fails, so a retried outbox item
+ *   never mails the complainant twice.
+ * - A complainant with no email address, or who asked for letters by post, gets no email: the
+ *   letter is logged (`letter_needs_post`, ids only) and marked delivered with transport "post",
+ *   for the school to print and post.
+ * - A letter of a case whose personal data was removed (or that no longer exists) is skipped with
+ *   a log line (`letter_skipped`); nothing is sent.
+ * - Graph errors (busy after the gateway's retries, a missing Mail.Send permission, ...) are
+ *   thrown on, after releasing the claim: the outbox tries again later.
+ *
+ * Log lines carry ids (key, case, school, template), never addresses or letter content.
+ */
+import type { Deps } from '../app/caseFlow.js';
+import type { Clock, Messenger, OutboxItem, OutgoingMessage } from '../app/ports.js';
+import type { GraphGateway } from '../graph/gateway.js';
+import type { Log } from '../log.js';
+import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
+import { renderOutboxLetter } from './fromOutbox.js';
+
+/** A claim left this long by a crashed sender is taken over (as for Teams messages). */
+export const LETTER_STALE_MS = 10 * 60_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export type LetterMailErrorCode =
+  /** A message or calendar item was handed to the letter mailer. */
+  | 'NOT_A_LETTER'
+  /** The letter names no case, or its school is missing. */
+  | 'NO_CASE'
+  /** Another worker holds a recent claim on this letter. */
+  | 'IN_PROGRESS';
+
+export class LetterMailError extends Error {
+  override readonly name = 'LetterMailError';
+  constructor(
+    readonly code: LetterMailErrorCode,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface GraphLetterMailerOptions {
+  deps: Pick<Deps, 'cases' | 'schools'> & { clock?: Clock };
+  gateway: Pick<GraphGateway, 'sendMail'>;
+  /** The mailbox letters are sent from (GraphConfig.complaintsMailbox). */
+  mailbox: string;
+  deliveries: DeliveryLedger;
+  log: Log;
+  clock?: Clock;
+  staleMs?: number;
+}
+
+/** How the letter went: by mail, or left for the school to post. */
+export type LetterTransport = 'mail' | 'post';
+
+export class GraphLetterMailer implements Messenger {
+  private readonly clock: Clock;
+  private readonly staleMs: number;
+
+  constructor(private readonly opts: GraphLetterMailerOptions) {
+    this.clock = opts.clock ?? opts.deps.clock ?? { now: () => new Date() };
+    this.staleMs = opts.staleMs ?? LETTER_STALE_MS;
+  }
+
+  async send(message: OutgoingMessage): Promise<void> {
+    const { log } = this.opts;
+    const ids = { key: message.key, template: message.template, caseId: message.caseId, schoolId: message.schoolId };
+    if (message.kind !== 'letter') {
+      throw new LetterMailError('NOT_A_LETTER', `A ${message.kind} cannot be sent as a letter: only letters to complainants go by mail.`, false);
+    }
+    if (!message.caseId) throw new LetterMailError('NO_CASE', `The letter ${message.key} names no case.`, false);
+
+    const claim = await this.opts.deliveries.claim(message, this.clock.now(), this.staleMs);
+    if (claim.state === 'delivered') {
+      log.info({ event: 'letter_already_delivered', ...ids }, 'letter already delivered; not sent again');
+      return;
+    }
+    if (claim.state === 'busy') {
+      throw new LetterMailError('IN_PROGRESS', 'This letter is being sent by another worker just now; it will be checked again later.', true);
+    }
+    const release = () =>
+      this.opts.deliveries.release(message.key, claim.token).catch((err) => log.error({ event: 'delivery_release_failed', ...ids, err }, 'could not release a delivery claim'));
+
+    let transport: LetterTransport;
+    try {
+      const record = await this.opts.deps.cases.get(message.caseId);
+      if (!record || record.purgedAt) {
+        await release();
+        log.info({ event: 'letter_skipped', ...ids, reason: record ? 'case_purged' : 'case_missing' }, 'letter not sent: the case no longer holds personal data');
+        return;
+      }
+      const school = await this.opts.deps.schools.get(record.schoolId);
+      if (!school) throw new LetterMailError('NO_CASE', `The school ${record.schoolId} of case ${record.reference} was not found.`, false);
+      const item: OutboxItem = record.outbox.find((o) => o.key === message.key) ?? {
+        key: message.key,
+        kind: 'letter',
+        to: message.to,
+        template: message.template,
+        data: message.data,
+        status: 'sending',
+        createdAt: this.clock.now(),
+        attempts: 1,
+      };
+      const letter = renderOutboxLetter(item, record, school);
+      const complainant = record.complainant;
+      const address = complainant.email?.trim();
+      if (!address || complainant.preferredContact === 'letter') {
+        transport = 'post';
+        log.info(
+          { event: 'letter_needs_post', ...ids, letter: letter.kind, preferredContact: complainant.preferredContact },
+          'letter not emailed: the complainant has no email address or asked for letters by post; print and post it',
+        );
+      } else {
+        await this.opts.gateway.sendMail(this.opts.mailbox, { subject: letter.subject, html: letter.html, to: [{ name: complainant.name, address }] });
+        transport = 'mail';
+      }
+    } catch (e) {
+      await release();
+      const err = e as Error & { kind?: string; status?: number; retryable?: boolean };
+      log.warn({ event: 'letter_send_failed', ...ids, error: err.message, kind: err.kind, status: err.status, retryable: err.retryable }, 'letter not sent');
+      throw e;
+    }
+
+    // The letter is out (or left for the post): failing to record it must not send it again now.
+    const details = { attempts: 1, transport };
+    for (let i = 0; ; i++) {
+      try {
+        await this.opts.deliveries.delivered(message.key, claim.token, this.clock.now(), details);
+        break;
+      } catch (err) {
+        if (i >= 2) {
+          log.error({ event: 'delivery_record_failed', ...ids, err }, 'letter delivered but its delivery could not be recorded');
+          break;
+        }
+        await sleep(200 * (i + 1));
+      }
+    }
+    if (transport === 'mail') log.info({ event: 'letter_delivered', transport, ...ids }, `letter ${message.template} sent by mail`);
+  }
+}
