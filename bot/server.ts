@@ -33,7 +33,7 @@ import {
 } from 'botbuilder';
 import restify from 'restify';
 import { z } from 'zod';
-import { ConfigError } from '../src/config.js';
+import { parseEnv } from '../src/config.js';
 import type { Log } from '../src/log.js';
 import { rememberConversations, type ConversationStore } from './conversations.js';
 
@@ -146,12 +146,7 @@ const envSchema = z
 
 /** Validates the bot's settings; throws ConfigError naming the first bad variable. */
 export function loadBotSettings(env: NodeJS.ProcessEnv = process.env): BotSettings {
-  const r = envSchema.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
-  }
-  const e = r.data;
+  const e = parseEnv(envSchema, env);
   const appType: AppType = e.MicrosoftAppType ?? 'MultiTenant';
   const auth: ConfigurationBotFrameworkAuthenticationOptions = {};
   if (e.MicrosoftAppId) {

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { TurnContext, type Activity, type ConversationParameters, type ConversationReference } from 'botbuilder';
 import type { Collection, Db } from 'mongodb';
 import { z } from 'zod';
-import { ConfigError } from '../src/config.js';
+import { parseEnv } from '../src/config.js';
 import type { Clock, Messenger, OutgoingMessage } from '../src/app/ports.js';
 import { DELIVERIES, type Delivery, deliveryFields } from '../src/jobs/messengers.js';
 import type { Log } from '../src/log.js';
@@ -74,12 +74,7 @@ const teamsEnv = z.object({
 
 /** TEAMS_SERVICE_URL, TEAMS_TENANT_ID (or MicrosoftAppTenantId), TEAMS_APP_RATE_PER_SECOND (default 50). */
 export function loadTeamsSettings(env: NodeJS.ProcessEnv = process.env): TeamsSettings {
-  const r = teamsEnv.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
-  }
-  const e = r.data;
+  const e = parseEnv(teamsEnv, env);
   const tenantId = e.TEAMS_TENANT_ID ?? (e.MicrosoftAppTenantId && /^[0-9a-f-]{36}$/i.test(e.MicrosoftAppTenantId) ? e.MicrosoftAppTenantId : undefined);
   return {
     ...(e.TEAMS_SERVICE_URL ? { serviceUrl: e.TEAMS_SERVICE_URL.endsWith('/') ? e.TEAMS_SERVICE_URL : `${e.TEAMS_SERVICE_URL}/` } : {}),

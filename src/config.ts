@@ -41,6 +41,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Validates environment variables with `schema`; the first bad one becomes a ConfigError naming it. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const r = schema.safeParse(env);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+}
+
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const envSchema = z.object({
@@ -68,12 +76,7 @@ const envSchema = z.object({
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   // A .env file at the repository root fills in what the environment does not set (Node's own parser).
   if (env === process.env && existsSync(resolve(ROOT, '.env'))) process.loadEnvFile(resolve(ROOT, '.env'));
-  const r = envSchema.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
-  }
-  const e = r.data;
+  const e = parseEnv(envSchema, env);
   // The default lives under the repository root (where `npm run` runs); a value given is taken from where the command runs.
   const dataDir = env.DATA_DIR?.trim() ? (isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR)) : resolve(ROOT, e.DATA_DIR);
   return { ...(e.MONGODB_URI ? { mongodbUri: e.MONGODB_URI } : {}), dataDir, dbPort: e.DB_PORT, logLevel: e.LOG_LEVEL };

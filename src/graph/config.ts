@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError, parseEnv } from '../config.js';
 
 export interface GraphCertificate {
   /** PEM of the X.509 certificate registered on the app. */
@@ -85,12 +85,7 @@ const GRAPH_VARS = ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET',
  */
 export function loadGraphConfig(env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): GraphConfig | undefined {
   if (!GRAPH_VARS.some((v) => blank(env[v]) !== undefined)) return undefined;
-  const r = graphEnv.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
-  }
-  const e = r.data;
+  const e = parseEnv(graphEnv, env);
   if (e.GRAPH_CLIENT_SECRET && e.GRAPH_CERTIFICATE_PATH) {
     throw new ConfigError('GRAPH_CLIENT_SECRET', 'set either GRAPH_CLIENT_SECRET or GRAPH_CERTIFICATE_PATH, not both');
   }
