@@ -37,18 +37,3 @@ export function requireOpen(record: CaseRecord, doing: string): void {
   const how = s.status === 'out_of_scope' ? 'recorded as out of scope' : `${s.status}${s.closedOn ? ` on ${s.closedOn}` : ''}`;
   throw new AppError('NOT_ALLOWED', `${record.reference} was ${how}, so you cannot ${doing}.`, `${doing} refused: case ${record.id} is ${s.status}`);
 }
-
-/**
- * Names the use case's own field when the policy fold refuses one of the new events' fields
- * ("events[4].due" becomes "due"), so a card can show the error next to the field.
- */
-export async function withInputFields<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (e) {
-    const m = e instanceof AppError && e.field ? /^events\[\d+\]\.(.+)$/.exec(e.field) : null;
-    if (!m || !(e instanceof AppError)) throw e;
-    throw new AppError(e.code, e.userMessage, e.logMessage, m[1]);
-  }
-}
-

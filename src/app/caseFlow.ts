@@ -171,19 +171,43 @@ export interface Plan {
  * the policy refuses), then saves events, state and outbox in one conditional update on the
  * version the caller last saw (or the one just loaded).
  */
-export async function applyToCase(deps: Deps, caseId: string, actor: Actor, expectedVersion: number | undefined, plan: (record: CaseRecord, ctx: SchoolContext) => Plan): Promise<CaseRecord> {
+export async function applyToCase(
+  deps: Deps,
+  caseId: string,
+  actor: Actor,
+  expectedVersion: number | undefined,
+  plan: (record: CaseRecord, ctx: SchoolContext) => Plan,
+): Promise<CaseRecord> {
   const { record, ctx } = await loadCase(deps, caseId, actor);
   if (expectedVersion !== undefined && expectedVersion !== record.version) {
-    throw new AppError('VERSION_CONFLICT', `This complaint (${record.reference}) was changed by someone else a moment ago. Reload it and try again.`, `version conflict on ${record.id}: expected ${expectedVersion}, found ${record.version}`);
+    throw new AppError(
+      'VERSION_CONFLICT',
+      `This complaint (${record.reference}) was changed by someone else a moment ago. Reload it and try again.`,
+      `version conflict on ${record.id}: expected ${expectedVersion}, found ${record.version}`,
+    );
   }
   const now = deps.clock.now();
   const p = plan(record, ctx);
   const events: StoredEvent[] = p.events.map((e) => ({ ...e, at: e.at ?? now, by: actor }));
-  const state = deriveState(ctx, { ...record, ...(p.set?.about ? { about: p.set.about } : {}), events: [...record.events, ...events] }, now);
+  let state: CaseStateRecord;
+  try {
+    state = deriveState(ctx, { ...record, ...(p.set?.about ? { about: p.set.about } : {}), events: [...record.events, ...events] }, now);
+  } catch (e) {
+    throw asInputField(e);
+  }
   // An item already queued (same key) is not queued again: retrying a use case never repeats a letter.
   const queued = new Set(record.outbox.map((o) => o.key));
   const outbox = (p.outbox ? p.outbox(state, record) : []).filter((o) => !queued.has(o.key));
   return deps.cases.update(record.id, record.version, { events, state, outbox, ...(p.set ? { set: p.set } : {}) });
+}
+
+/**
+ * When the policy refuses a field of the new events, name the use case's own field
+ * ("events[4].due" becomes "due") so a card can show the error next to it.
+ */
+function asInputField(e: unknown): unknown {
+  const m = e instanceof AppError && e.field ? /^events\[\d+\]\.(.+)$/.exec(e.field) : null;
+  return m && e instanceof AppError ? new AppError(e.code, e.userMessage, e.logMessage, m[1]) : e;
 }
 
 export const newId = (deps: Deps) => (deps.newId ?? randomUUID)();

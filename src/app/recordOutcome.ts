@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../domain/policy.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
-import { requireManager, withInputFields } from './authorisation.js';
+import { requireManager } from './authorisation.js';
 import { expectedVersion, id, parseInput } from './validation.js';
 
 export const recordOutcomeInput = z.object({
@@ -18,37 +18,35 @@ export const recordOutcomeInput = z.object({
 
 export async function recordOutcome(deps: Deps, actor: Actor, raw: z.input<typeof recordOutcomeInput>) {
   const input = parseInput(recordOutcomeInput, raw);
-  return withInputFields(
-    applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
-      requireManager(ctx, record, actor, 'record the outcome');
-      return {
-        events: [{ type: 'responded', outcome: input.outcome, details: { decision: input.decision } }],
-        outbox: (after) => {
-          const now = deps.clock.now();
-          const stage = record.state.stage;
-          const items = [
-            outboxItem(
-              `${record.id}:letter:outcome:${stage}`,
-              'letter',
-              'complainant',
-              'outcome_letter',
-              {
-                ...caseSummary(record, after, ctx),
-                decidedStage: stage,
-                outcome: input.outcome,
-                decision: input.decision,
-                nextSteps: after.status === 'closed' ? (ctx.policy.nextSteps ?? null) : null,
-              },
-              now,
-            ),
-          ];
-          if (after.stage !== stage && after.handlerId)
-            items.push(
-              outboxItem(`${record.id}:task:${after.stage}:${after.handlerId}`, 'message', after.handlerId, 'stage_task', caseSummary(record, after, ctx), now),
-            );
-          return items;
-        },
-      };
-    }),
-  );
+  return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
+    requireManager(ctx, record, actor, 'record the outcome');
+    return {
+      events: [{ type: 'responded', outcome: input.outcome, details: { decision: input.decision } }],
+      outbox: (after) => {
+        const now = deps.clock.now();
+        const stage = record.state.stage;
+        const items = [
+          outboxItem(
+            `${record.id}:letter:outcome:${stage}`,
+            'letter',
+            'complainant',
+            'outcome_letter',
+            {
+              ...caseSummary(record, after, ctx),
+              decidedStage: stage,
+              outcome: input.outcome,
+              decision: input.decision,
+              nextSteps: after.status === 'closed' ? (ctx.policy.nextSteps ?? null) : null,
+            },
+            now,
+          ),
+        ];
+        if (after.stage !== stage && after.handlerId)
+          items.push(
+            outboxItem(`${record.id}:task:${after.stage}:${after.handlerId}`, 'message', after.handlerId, 'stage_task', caseSummary(record, after, ctx), now),
+          );
+        return items;
+      },
+    };
+  });
 }

@@ -121,6 +121,13 @@ function only<N extends CardName>(cards: Sent[] | Sent, name: N): CardData[N] {
 }
 
 /** Goes through the intake to the review card, as a receptionist would. */
+/** Starts an intake and answers its first card (the complainant): the draft's id. */
+async function pastComplainantStep(h: Harness, by: string): Promise<string> {
+  const { draftId } = only(await h.say(by, 'new complaint'), 'intake-complainant');
+  await h.press(by, 'intake.next', { draftId, step: 'complainant', complainantName: 'Priya Parent', relationship: 'Parent', preferredContact: 'email', email: 'p@example.com' });
+  return draftId;
+}
+
 async function intakeToReview(
   h: Harness,
   by: string,
@@ -421,16 +428,7 @@ describe('the Teams conversation (in-memory stores)', () => {
     });
 
     it('an out-of-scope category ends with the policy’s signpost and records nothing, unless they insist', async () => {
-      const start = only(await h.say(P.teacher, 'new complaint'), 'intake-complainant');
-      const draftId = start.draftId;
-      await h.press(P.teacher, 'intake.next', {
-        draftId,
-        step: 'complainant',
-        complainantName: 'Priya Parent',
-        relationship: 'Parent',
-        preferredContact: 'email',
-        email: 'p@example.com',
-      });
+      const draftId = await pastComplainantStep(h, P.teacher);
       const category = only(await h.press(P.teacher, 'intake.next', { draftId, step: 'about', aboutRole: '', aboutName: '' }), 'intake-category');
       expect(category.outOfScope.find((o) => o.id === 'admissions')?.signpost).toMatch(/admissions appeals/);
       expect(category.categories.map((c) => c.id)).not.toContain('staff_conduct');
@@ -452,16 +450,7 @@ describe('the Teams conversation (in-memory stores)', () => {
     });
 
     it('a complaint made after the time limit asks for the exceptional reason, then records it', async () => {
-      const start = only(await h.say(P.teacher, 'new complaint'), 'intake-complainant');
-      const draftId = start.draftId;
-      await h.press(P.teacher, 'intake.next', {
-        draftId,
-        step: 'complainant',
-        complainantName: 'Priya Parent',
-        relationship: 'Parent',
-        preferredContact: 'email',
-        email: 'p@example.com',
-      });
+      const draftId = await pastComplainantStep(h, P.teacher);
       await h.press(P.teacher, 'intake.next', { draftId, step: 'about', aboutRole: 'teacher', aboutName: 'Tom Teacher' });
       await h.press(P.teacher, 'intake.next', { draftId, step: 'category', category: 'bullying' });
       const details = {
