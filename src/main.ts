@@ -42,7 +42,29 @@ const { cfg, jobsEnv } = settings;
 const log = createLogger({ name: 'main', level: cfg.logLevel });
 const clock = workerClock(jobsEnv);
 
-let startedDatabase = false;
+// Stop steps, registered as each part starts and run in reverse. A signal during start-up waits
+// for start-up to finish, so nothing (the embedded database above all) is left running.
+const stops: Array<() => Promise<unknown>> = [];
+let started!: () => void;
+const startup = new Promise<void>((resolve) => (started = resolve));
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ event: 'service_stopping', signal }, 'stopping');
+  await startup;
+  try {
+    for (const stop of stops.reverse()) await stop();
+    log.info({ event: 'service_stopped' }, 'stopped');
+    process.exit(0);
+  } catch (e) {
+    log.error({ event: 'service_stop_failed', err: e }, 'did not stop cleanly');
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
 let uri = cfg.mongodbUri;
 if (!uri) {
   try {
@@ -50,7 +72,7 @@ if (!uri) {
     if (status.running) uri = status.uri!;
     else {
       const up = await dbUp({ dataDir: cfg.dataDir, port: cfg.dbPort, log: (m) => log.info({ event: 'embedded_database' }, m) });
-      startedDatabase = true;
+      stops.push(() => dbDown({ dataDir: cfg.dataDir }));
       uri = up.uri;
       log.info({ event: 'embedded_database_started', port: up.port, dataDir: cfg.dataDir }, 'embedded database started');
     }
@@ -67,12 +89,15 @@ try {
   log.fatal({ event: 'database_unavailable', uri: redactUri(uri), err: e }, 'cannot reach the database');
   process.exit(1);
 }
+const connected = database;
+stops.push(() => connected.close());
 const db = database.connection.db!;
 const deps = { cases: database.cases, schools: database.schools, clock };
 const conversations = await MongoConversationStore.create(db);
 const drafts = await MongoDraftStore.create(db, clock);
 
 const bot = createBot({ deps, drafts, render: renderCard, log: log.child({ component: 'bot' }), clock });
+stops.push(() => bot.settled()); // work queued after answered card actions
 const adapter = createBotAdapter(settings.bot, log);
 const server = await startBotServer({
   bot,
@@ -81,6 +106,7 @@ const server = await startBotServer({
   conversations,
   health: () => db.admin().ping().then(() => true, () => false),
 });
+stops.push(() => server.stop());
 
 const teams = new TeamsMessenger({
   adapter,
@@ -110,25 +136,7 @@ const letters: Messenger = graph
   : logged;
 const messenger: Messenger = { send: (m) => (m.kind === 'message' ? teams.send(m) : m.kind === 'letter' ? letters.send(m) : logged.send(m)) };
 const jobs = await startJobs({ db, deps, messenger, log, ...schedulerOptions(jobsEnv) });
+stops.push(() => jobs.stop());
 log.info({ event: 'service_ready', url: server.url, database: redactUri(uri) }, `complaints bot listening on ${server.url}`);
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ event: 'service_stopping', signal }, 'stopping');
-  try {
-    await server.stop();
-    await jobs.stop();
-    await bot.settled();
-    await database!.close();
-    if (startedDatabase) await dbDown({ dataDir: cfg.dataDir });
-    log.info({ event: 'service_stopped' }, 'stopped');
-    process.exit(0);
-  } catch (e) {
-    log.error({ event: 'service_stop_failed', err: e }, 'did not stop cleanly');
-    process.exit(1);
-  }
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+started();
