@@ -9,13 +9,19 @@ import { EVENT_TYPES, foldCase, type CaseEvent } from '../domain/case.js';
 import { builtInPolicy } from '../domain/packs/index.js';
 import { parsePolicy, type Policy } from '../domain/policy.js';
 import { AppError, fromDomain, notFound } from './errors.js';
-import type { CaseChange, CaseRecord, CaseStateRecord, CaseStore, Clock, OutboxItem, School, SchoolStore, StoredEvent } from './ports.js';
+import type { CalendarBooking, CaseChange, CaseRecord, CaseStateRecord, CaseStore, Clock, Directory, OutboxItem, School, SchoolStore, StoredEvent } from './ports.js';
 
 export interface Deps {
   cases: CaseStore;
   schools: SchoolStore;
   clock: Clock;
   newId?: () => string;
+  /** Free/busy and attendee answers (Microsoft Graph); absent when Graph is not configured. */
+  calendar?: CalendarBooking;
+  /** People by email or UPN (Microsoft Graph); absent when Graph is not configured. */
+  directory?: Directory;
+  /** How long a letter queued by a person's action waits for them to preview it (0: sent at once). */
+  letterReviewMs?: number;
 }
 
 /** Who is acting: a directory id, or "system" for the deadline jobs. */

@@ -62,7 +62,11 @@ export interface CaseStateRecord {
   closedOn: string | null;
   outcome: Outcome | null;
   retainUntil: string | null;
-  flags: Array<CaseFlag | 'needs_handler'>;
+  /**
+   * `needs_handler`: nobody holds the role that handles the stage; `needs_reassignment`: the
+   * person handling it, or owing one of its open deadlines, has left (account disabled or deleted).
+   */
+  flags: Array<CaseFlag | 'needs_handler' | 'needs_reassignment'>;
   deadlines: StoredDeadline[];
   /** Earliest due instant of an open deadline: "what falls due next" is one index scan. */
   nextDueAt: Date | null;
@@ -84,6 +88,11 @@ export interface OutboxItem {
   claimedAt?: Date;
   sentAt?: Date;
   error?: string;
+  /**
+   * Not sent before this instant: a letter waits here so the person whose action queued it can
+   * preview and edit it (the letter preview card); "send now" clears it.
+   */
+  holdUntil?: Date;
 }
 
 export interface CaseRecord {
@@ -119,8 +128,10 @@ export interface Person {
   id: string;
   name: string;
   email?: string;
-  /** Policy roles they hold, plus "slt", "clerk" and "panel_member". */
+  /** Policy roles they hold, plus "slt", "clerk", "panel_member" and "independent_panel_member". */
   roles: string[];
+  /** Set when the directory says they have left (account disabled or deleted); they keep their history. */
+  left?: { on: string; reason: 'disabled' | 'deleted' };
 }
 
 export interface School {
@@ -209,4 +220,47 @@ export interface OutgoingMessage {
 /** Sends one message. Must be idempotent by `key`: the outbox may retry after a crash. */
 export interface Messenger {
   send(message: OutgoingMessage): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Microsoft 365, as the use cases see it (src/graph implements these over the Graph gateway).
+
+export type BusyStatus = 'busy' | 'tentative' | 'oof' | 'workingElsewhere' | 'unknown';
+
+export interface BusyTime {
+  start: Date;
+  end: Date;
+  status: BusyStatus;
+}
+
+export type AttendeeAnswer = 'accepted' | 'tentativelyAccepted' | 'declined' | 'none';
+
+/**
+ * Reading calendars for a panel hearing. Creating, moving and cancelling the hearing event are
+ * side effects of a saved change, so they go through the outbox (kind "calendar"), not this port.
+ */
+export interface CalendarBooking {
+  /** Busy times of each address over [start, end); `unavailable` lists addresses whose calendar could not be read. */
+  freeBusy(organiser: string, emails: string[], start: Date, end: Date): Promise<{ busy: Map<string, BusyTime[]>; unavailable: string[] }>;
+  /** Each attendee's answer to the hearing event (address lower-cased). */
+  responses(organiser: string, eventId: string): Promise<Array<{ address: string; answer: AttendeeAnswer; respondedAt: Date | null }>>;
+}
+
+export interface DirectoryPerson {
+  /** Directory (Entra ID) object id. */
+  id: string;
+  name: string;
+  email?: string;
+  /** False when the account is disabled. */
+  enabled: boolean;
+}
+
+/** The organisation's directory (Microsoft Entra ID through Graph). */
+export interface Directory {
+  /** A person by email address, UPN or directory id; null when the directory has nobody by that name. */
+  find(idOrEmail: string): Promise<DirectoryPerson | null>;
+  /** Many people by directory id (batched): null for those who are no longer in the directory. */
+  findMany(ids: string[]): Promise<Map<string, DirectoryPerson | null>>;
+  /** Their manager, or null when they have none. */
+  manager(id: string): Promise<DirectoryPerson | null>;
 }
