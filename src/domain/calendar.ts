@@ -201,3 +201,16 @@ export class SchoolCalendar {
     return d;
   }
 }
+
+/**
+ * A day the school is open for business: a school day inside the span of the calendar's terms,
+ * otherwise (no terms, or before the first / after the last term it knows) a working day. The
+ * digest goes out and hearings are offered only on these. Beyond the years whose bank holidays are known it
+ * falls back to weekdays rather than throwing: a nudge or a slot search must not fail on a guess.
+ */
+export function isTeachingDay(cal: SchoolCalendar, day: number): boolean {
+  if (cal.firstTermDay === undefined || day < cal.firstTermDay || day > cal.lastTermDay!) {
+    return day < FIRST_DAY || day > LAST_DAY ? !isWeekend(day) : cal.isWorkingDay(day);
+  }
+  return cal.isSchoolDay(day);
+}

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'escalation_requested',
   'hearing_scheduled',
   'hearing_held',
+  'hearing_cancelled',
   'deadline_extended',
   'paused',
   'resumed',
@@ -290,6 +291,16 @@ export function foldCase(input: FoldInput): CaseState {
         if (cur.heldDay !== undefined) throw fail('EVENT_NOT_ALLOWED', `the hearing was already held on ${fromDayNumber(cur.heldDay)}`, `${at}.type`);
         cur.heldDay = day;
         cur.heldMs = ms;
+        break;
+      case 'hearing_cancelled':
+        if (cur.hearingOnDay === undefined) {
+          throw fail('EVENT_OUT_OF_ORDER', `stage ${cur.stage.number} has no hearing scheduled, so there is none to cancel`, `${at}.type`);
+        }
+        if (cur.heldDay !== undefined) throw fail('EVENT_NOT_ALLOWED', `the hearing was already held on ${fromDayNumber(cur.heldDay)}; a hearing that took place cannot be cancelled`, `${at}.type`);
+        if (typeof e.reason !== 'string' || e.reason.trim() === '') throw fail('INVALID_INPUT', 'say why the hearing is cancelled', `${at}.reason`);
+        // Back to "no date set": notice, papers and companion count back from the latest date the
+        // policy allows again, and the complainant is owed notice of whatever date comes next.
+        cur.scheduledDay = cur.scheduledMs = cur.hearingOnDay = undefined;
         break;
       case 'deadline_extended': {
         const clock = cur.stage.clocks.find((c) => c.kind === e.kind);

@@ -7,6 +7,7 @@
 import { cpus } from 'node:os';
 import { benchBot } from './bot.bench.js';
 import { benchFold } from './fold.bench.js';
+import { benchHearing } from './hearing.bench.js';
 import { benchJobs } from './jobs.bench.js';
 import { benchLetters } from './letters.bench.js';
 import { benchDatabase, benchStore } from './store.bench.js';
@@ -24,6 +25,7 @@ const results: Record<string, string> = {
   cpu: `${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores; the fold runs on one)`,
   ...benchFold(),
   ...benchLetters(),
+  ...benchHearing(),
 };
 
 const database = await benchDatabase(log);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SchoolCalendar } from '../../src/domain/calendar.js';
 import { foldCase, type CaseEvent } from '../../src/domain/case.js';
+import { builtInPolicy } from '../../src/domain/packs/index.js';
 import { parsePolicy } from '../../src/domain/policy.js';
 import { ENGLAND_SEP_2026_TO_FEB_2027, deadlineOf as dl, domainErrorOf as error } from '../helpers/fold.js';
 
@@ -117,5 +118,53 @@ describe('the case fold', () => {
   it('refuses a case whose first event is not "received", or a second "received"', () => {
     expect(error(() => fold([{ type: 'acknowledged', at: '2026-11-09T09:00' }])).field).toBe('events[0].type');
     expect(error(() => fold([received, received])).field).toBe('events[1].type');
+  });
+});
+
+describe('cancelling a hearing (NMAT Stage Four)', () => {
+  // Stage Four requested Mon 30 Nov 2026; this calendar has no INSET day, so Tue 5 Jan is a school day.
+  // Hearing within 15 school days: 1..4 Dec (4), 7..11 (9), 14..18 (14), Tue 5 Jan (15).
+  const nmat = builtInPolicy('nmat');
+  const foldNmat = (events: CaseEvent[], now = '2026-12-08T12:00:00Z') => foldCase({ policy: nmat, calendar, events, now: at(now) });
+  const requested: CaseEvent = { type: 'received', at: '2026-11-30T09:00', stage: 4 };
+  const scheduled: CaseEvent = { type: 'hearing_scheduled', at: '2026-12-01T10:00', hearingOn: '2026-12-15' };
+  const cancelled: CaseEvent = { type: 'hearing_cancelled', at: '2026-12-03T10:00', reason: 'the independent member withdrew' };
+
+  it('after a cancellation the notice, papers and companion deadlines count back from the latest date allowed again, and notice is owed again', () => {
+    // Scheduled for Tue 15 Dec: notice 10 school days before = Tue 1 Dec (given that day); papers 7 before = Fri 4 Dec.
+    const before = foldNmat([requested, scheduled]);
+    expect(dl(before, 4, 'hearing_notice')).toMatchObject({ due: '2026-12-01', metOn: '2026-12-01' });
+    expect(dl(before, 4, 'panel_papers').due).toBe('2026-12-04');
+    // Cancelled: back from Tue 5 Jan. Notice: 18, 17, 16, 15, 14, 11, 10, 9, 8, Mon 7 Dec (10);
+    // papers: 18 .. 14, 11, Thu 10 Dec (7); companion: 18, Thu 17 Dec (2). By Tue 8 Dec the notice is overdue.
+    const after = foldNmat([requested, scheduled, cancelled]);
+    expect(dl(after, 4, 'hearing_notice')).toMatchObject({ due: '2026-12-07', metOn: null, overdue: true, owner: 'governance_lead' });
+    expect(dl(after, 4, 'panel_papers').due).toBe('2026-12-10');
+    expect(dl(after, 4, 'companion_notice').due).toBe('2026-12-17');
+    expect(dl(after, 4, 'hearing')).toMatchObject({ due: '2027-01-05', metOn: null });
+  });
+
+  it('a hearing scheduled after a cancellation works as a first scheduling', () => {
+    // Set on Wed 9 Dec for Wed 13 Jan: notice 12, 11, 8, 7, 6, 5 Jan, 18, 17, 16, Tue 15 Dec (10), given on 9 Dec;
+    // papers 12 .. 5 Jan (6), Fri 18 Dec (7).
+    const s = foldNmat([requested, scheduled, cancelled, { type: 'hearing_scheduled', at: '2026-12-09T10:00', hearingOn: '2027-01-13' }], '2026-12-09T12:00:00Z');
+    expect(dl(s, 4, 'hearing_notice')).toMatchObject({ due: '2026-12-15', metOn: '2026-12-09', late: false });
+    expect(dl(s, 4, 'panel_papers').due).toBe('2026-12-18');
+  });
+
+  it('once cancelled, the hearing can be neither held nor decided until a new date is set', () => {
+    expect(error(() => foldNmat([requested, scheduled, cancelled, { type: 'hearing_held', at: '2026-12-15T10:00' }])).message).toMatch(/record "hearing_scheduled" before "hearing_held"/);
+    expect(error(() => foldNmat([requested, scheduled, cancelled, { type: 'responded', at: '2026-12-16T10:00', outcome: 'dismissed' }])).message).toMatch(/record "hearing_scheduled" before the panel's decision/);
+  });
+
+  it('refuses to cancel when no hearing is scheduled, after it was held, or without a reason', () => {
+    const none = error(() => foldNmat([requested, cancelled]));
+    expect(none).toMatchObject({ code: 'EVENT_OUT_OF_ORDER', field: 'events[1].type' });
+    expect(none.message).toMatch(/stage 4 has no hearing scheduled, so there is none to cancel/);
+    expect(error(() => foldNmat([requested, scheduled, cancelled, cancelled])).field).toBe('events[3].type'); // cancelled twice
+    const held = error(() => foldNmat([requested, scheduled, { type: 'hearing_held', at: '2026-12-15T10:00' }, { ...cancelled, at: '2026-12-15T12:00' }], '2026-12-16T12:00:00Z'));
+    expect(held).toMatchObject({ code: 'EVENT_NOT_ALLOWED', field: 'events[3].type' });
+    expect(held.message).toMatch(/the hearing was already held on 2026-12-15; a hearing that took place cannot be cancelled/);
+    expect(error(() => foldNmat([requested, scheduled, { type: 'hearing_cancelled', at: '2026-12-03T10:00', reason: ' ' }])).field).toBe('events[2].reason');
   });
 });
