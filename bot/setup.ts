@@ -25,6 +25,7 @@ import { REGIONS, type Region } from '../src/domain/calendar.js';
 import { tryDayNumber } from '../src/domain/dates.js';
 import { BUILT_IN_POLICY_IDS, builtInPolicy } from '../src/domain/packs/index.js';
 import type { Policy } from '../src/domain/policy.js';
+import { GraphError } from '../src/graph/errors.js';
 import type { CardData, FieldErrors } from './cardTypes.js';
 
 export const SETUP_FIELDS = ['schoolName', 'policy', 'region', 'preset', 'terms', 'closures', 'referencePrefix'] as const;
@@ -91,6 +92,7 @@ const ROLE_LABELS: Record<(typeof SCHOOL_ROLES)[number], string> = {
   slt: 'Senior leadership team (they get the daily overdue list and assign complaints nobody can take)',
   clerk: 'Clerk (sees every complaint and convenes panels)',
   panel_member: 'Panel members',
+  independent_panel_member: 'Independent panel members (independent of the management and running of the school)',
 };
 
 function policyOrDefault(id: string | undefined): Policy {
@@ -307,7 +309,15 @@ async function resolveHolder(env: SetupEnv, entry: string): Promise<{ id: string
   if (key === env.installer.id || (env.installer.email && key.toLowerCase() === env.installer.email.toLowerCase()))
     return { ...env.installer, ...(name ? { name } : {}) };
   if (env.people) {
-    const found = await env.people.lookup(key);
+    let found;
+    try {
+      found = await env.people.lookup(key);
+    } catch (e) {
+      // A disabled account, or Graph busy or missing a permission: said next to the role, nothing saved.
+      if (e instanceof AppError) return { error: `${key}: ${e.userMessage}` };
+      if (e instanceof GraphError) return { error: `${key} could not be checked in the directory just now (${e.message}). Try again, or tell your IT admin.` };
+      throw e;
+    }
     if (!found) return { error: `${key} was not found in your organisation's directory` };
     return { ...found, ...(name ? { name } : {}) };
   }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../app/errors.js';
-import type { CaseRecord, CaseStore } from '../app/ports.js';
+import type { CaseRecord, CaseStore, Directory } from '../app/ports.js';
 import { ConfigError, config } from '../config.js';
 import { CliFailure } from './failure.js';
 import { DomainError } from '../domain/errors.js';
@@ -32,7 +32,9 @@ output as confidentially as the cases themselves):
                              that database is used and "db up" starts nothing
   school import <file>       set up or update a school from JSON: policy, calendar, who holds
                              each role (see test/fixtures/schools/); when the calendar, policy or
-                             people change, every open case's deadlines are recomputed
+                             people change, every open case's deadlines are recomputed. People
+                             are given by directory id, or by email or upn when GRAPH_* is set
+                             (then everyone is checked in the directory first)
   cases list [--school ID] [--handler ID] [--overdue] [--all] [--now WHEN]
                              open complaints (--all: closed ones too) with stage, handler, what
                              is due next and what is overdue
@@ -125,13 +127,18 @@ async function operator(command: string, rest: string[]): Promise<number> {
         throw e;
       }
       for (const w of parsed.warnings) process.stderr.write(`warning: ${w}\n`);
+      // People given by email or UPN are looked up in the directory when GRAPH_* is set (a bad setting exits 2 naming it).
+      const directory = await directoryFromSettings(cfg.logLevel);
       return withDatabase(cfg, async ({ deps }) => {
         let r;
         try {
-          r = await importSchool(deps, parsed);
+          r = await importSchool({ ...deps, ...(directory ? { directory } : {}) }, parsed);
         } catch (e) {
           // e.g. a new calendar that cannot count an open case's deadlines: refused before anything was saved
           if (e instanceof AppError && e.code === 'INVALID_INPUT') throw new CliFailure(`${file}: ${e.field && !e.userMessage.startsWith(e.field) ? `${e.field}: ` : ''}${e.userMessage}`, 2);
+          const { GraphError } = await import('../graph/errors.js');
+          if (e instanceof GraphError)
+            throw new CliFailure(`${file}: the people could not be looked up in the directory, so nothing was saved: ${e.message}`, e.kind === 'busy' ? 1 : 2);
           throw e;
         }
         const s = r.school;
@@ -202,6 +209,21 @@ async function operator(command: string, rest: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/** The organisation's directory through Microsoft Graph, when GRAPH_* is set; its log lines go to stderr. */
+async function directoryFromSettings(logLevel: string): Promise<Directory | undefined> {
+  const { loadGraphConfig } = await import('../graph/config.js');
+  const graph = loadGraphConfig();
+  if (!graph) return undefined;
+  const [{ createGraphGateway }, { GraphDirectory }, { createLogger }, { pino }] = await Promise.all([
+    import('../graph/gateway.js'),
+    import('../graph/directory.js'),
+    import('../log.js'),
+    import('pino'),
+  ]);
+  const log = createLogger({ name: 'complaints', level: logLevel, destination: pino.destination({ dest: 2, sync: true }) });
+  return new GraphDirectory(createGraphGateway({ ...graph, log: log.child({ component: 'graph' }) }), log);
 }
 
 async function findCase(cases: CaseStore, reference: string): Promise<CaseRecord> {

@@ -9,7 +9,13 @@
  *   { id, name, policy: "nmat" | "./our-policy.json" | { ...a policy pack },
  *     referencePrefix: "NMAT",
  *     calendar: { region?, timezone?, terms: [{ start, end, name? }], closures?: ["2027-01-05"] },
- *     people: [{ id: <directory id>, name, email?, roles: ["head_of_school", "slt"] }] }
+ *     people: [{ id?: <directory id>, email?, upn?, name?, roles: ["head_of_school", "slt"] }] }
+ *
+ * A person is given by directory (Entra ID) object id, email address or UPN. With Microsoft
+ * Graph configured (deps.directory), every person is checked in the directory before anything is
+ * saved: ids, UPNs and emails in $batch calls, then an email that is not a UPN by its address;
+ * nobody found, or a disabled account, is refused naming the field, and the directory's display
+ * name is used where `name` is left out. Without Graph, each person needs an id and a name.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,14 +23,14 @@ import { z } from 'zod';
 import { changeCalendar, type ChangeCalendarResult, type changeCalendarInput } from '../app/changeCalendar.js';
 import { SYSTEM, deriveState, loadSchool, type Deps } from '../app/caseFlow.js';
 import { AppError, fromDomain } from '../app/errors.js';
-import type { CaseRecord, School } from '../app/ports.js';
+import type { CaseRecord, Directory, DirectoryPerson, School } from '../app/ports.js';
 import { REGIONS, SchoolCalendar, type CalendarInput } from '../domain/calendar.js';
 import { fieldIssues } from '../domain/issues.js';
 import { BUILT_IN_POLICY_IDS, builtInPolicy } from '../domain/packs/index.js';
 import { checkPolicy, type Policy, type PolicyInput } from '../domain/policy.js';
 
 /** Roles a school gives people beside the policy's own: who gets the overdue digest, who clerks, who sits on panels. */
-export const SCHOOL_ROLES = ['slt', 'clerk', 'panel_member'] as const;
+export const SCHOOL_ROLES = ['slt', 'clerk', 'panel_member', 'independent_panel_member'] as const;
 
 const dateText = z.string({ message: 'expected a date like 2026-11-02 (YYYY-MM-DD)' });
 
@@ -43,20 +49,44 @@ export const schoolFileSchema = z.strictObject({
   }),
   people: z
     .array(
-      z.strictObject({
-        id: z.string({ message: 'is required' }).trim().min(1, "is required: the person's directory (Entra ID) object id"),
-        name: z.string({ message: 'is required' }).trim().min(1, "enter the person's name"),
-        email: z.email('expected an email address such as head@school.example').optional(),
-        roles: z.array(z.string()).default([]),
-      }),
+      z
+        .strictObject({
+          id: z.string().trim().min(1, "expected the person's directory (Entra ID) object id").optional(),
+          email: z.email('expected an email address such as head@school.example').optional(),
+          upn: z
+            .string()
+            .trim()
+            .regex(/^[^@\s]+@[^@\s]+$/, 'expected a user principal name (the name they sign in with) such as hana.head@school.example')
+            .optional(),
+          name: z.string().trim().min(1, "enter the person's name, or leave it out to use the name in the directory").optional(),
+          roles: z.array(z.string()).default([]),
+        })
+        .refine((p) => p.id || p.email || p.upn, {
+          message: "give the person's directory (Entra ID) object id, their email address (email) or their user principal name (upn)",
+        }),
     )
     .min(1, "list the people who hold the policy's roles"),
 });
 
 export type SchoolSetup = Omit<School, 'outbox' | 'digests' | 'version'>;
 
+/** A person as the school file gives them, before the directory is asked. */
+export interface PersonEntry {
+  id?: string;
+  email?: string;
+  upn?: string;
+  name?: string;
+  roles: string[];
+}
+
 export interface ParsedSchool {
+  /**
+   * The setup to save. Its `people` are those given with an id and a name; people given by
+   * email or UPN (or without a name) are added, in file order, by resolvePeople (importSchool does it).
+   */
   school: SchoolSetup;
+  /** Every person as given, in file order. */
+  people: PersonEntry[];
   policy: Policy;
   /** Things worth fixing that do not stop the import (a role nobody holds, a calendar running out). */
   warnings: string[];
@@ -149,9 +179,12 @@ export function parseSchoolFile(raw: unknown, baseDir: string, today = new Date(
   const allowed = [...roleIds, ...SCHOOL_ROLES];
   const seen = new Map<string, number>();
   f.people.forEach((p, i) => {
-    const before = seen.get(p.id);
-    if (before !== undefined) throw invalid(`people[${i}].id`, `${p.id} is listed twice (also people[${before}]); give each person once, with all their roles`);
-    seen.set(p.id, i);
+    for (const [key, value] of [['id', p.id], ['email', p.email?.toLowerCase()], ['upn', p.upn?.toLowerCase()]] as const) {
+      if (!value) continue;
+      const before = seen.get(`${key}:${value}`);
+      if (before !== undefined) throw invalid(`people[${i}].${key}`, `${value} is listed twice (also people[${before}]); give each person once, with all their roles`);
+      seen.set(`${key}:${value}`, i);
+    }
     p.roles.forEach((role, j) => {
       if (!allowed.includes(role)) throw invalid(`people[${i}].roles[${j}]`, `"${role}" is not a role in ${policy.name}; expected one of ${allowed.join(', ')}`);
     });
@@ -176,8 +209,9 @@ export function parseSchoolFile(raw: unknown, baseDir: string, today = new Date(
       ...(customPolicy ? { customPolicy } : {}),
       referencePrefix: f.referencePrefix,
       calendar,
-      people: f.people.map((p) => ({ id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}), roles: p.roles })),
+      people: f.people.flatMap((p) => (p.id && p.name ? [{ id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}), roles: p.roles }] : [])),
     },
+    people: f.people.map((p) => ({ ...p })),
     policy,
     warnings,
   };
@@ -199,6 +233,73 @@ export function readSchoolFile(path: string, today = new Date()): ParsedSchool {
     throw new AppError('INVALID_INPUT', `${path}: not valid JSON (${(e as Error).message})`, 'school file not JSON', 'file');
   }
   return parseSchoolFile(raw, dirname(resolve(path)), today);
+}
+
+const GRAPH_SETTINGS = 'set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH) and COMPLAINTS_MAILBOX';
+
+/** Email lookups that are not UPNs, a few at a time (each is one or two Graph calls). */
+const LOOKUP_CONCURRENCY = 4;
+
+/**
+ * Completes the school's people from the directory, before anything is saved: everyone given
+ * by id, UPN or email is looked up (one $batch pass; then, for an email that is not anyone's
+ * UPN, a search by address), refused if nobody has it or their account is disabled, and named
+ * from the directory when the file gives no name. Without a directory, everyone needs an id and
+ * a name. Errors name the field (people[2].email). Graph failures (busy, a missing permission)
+ * are thrown on as they are.
+ */
+export async function resolvePeople(parsed: ParsedSchool, directory: Directory | undefined): Promise<ParsedSchool> {
+  const entries = parsed.people;
+  if (!directory) {
+    entries.forEach((p, i) => {
+      if (!p.id)
+        throw invalid(
+          `people[${i}]`,
+          `Microsoft Graph is not configured (${GRAPH_SETTINGS} to look people up by ${p.upn ? 'UPN' : 'email'}); give the person's directory id`,
+        );
+      if (!p.name)
+        throw invalid(
+          `people[${i}].name`,
+          `enter the person's name (it is read from the directory only when Microsoft Graph is configured: ${GRAPH_SETTINGS})`,
+        );
+    });
+    return parsed;
+  }
+  // What each entry is looked up by: its id, else its UPN, else its email (tried as a UPN first: it usually is one).
+  const keyOf = (p: PersonEntry) => (p.id ?? p.upn ?? p.email!).trim();
+  const batched = await directory.findMany(entries.map(keyOf));
+  const found: Array<DirectoryPerson | null> = entries.map((p) => batched.get(keyOf(p)) ?? null);
+  const byAddress = entries.flatMap((p, i) => (!p.id && !p.upn && !found[i] ? [i] : []));
+  let next = 0;
+  const worker = async () => {
+    while (next < byAddress.length) {
+      const i = byAddress[next++]!;
+      found[i] = await directory.find(entries[i]!.email!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, byAddress.length) }, worker));
+
+  const people: SchoolSetup['people'] = [];
+  const seen = new Map<string, number>();
+  entries.forEach((p, i) => {
+    const by = p.id ? 'id' : p.upn ? 'upn' : 'email';
+    const field = `people[${i}].${by}`;
+    const d = found[i];
+    if (!d)
+      throw invalid(field, `nobody with the ${{ id: 'directory id', upn: 'user name', email: 'address' }[by]} ${keyOf(p)} is in your organisation's directory`);
+    if (!d.enabled)
+      throw invalid(
+        field,
+        `the account of ${d.name} (${keyOf(p)}) is disabled in your organisation's directory, so they cannot hold a role; remove them or give their roles to someone else`,
+      );
+    const before = seen.get(d.id);
+    if (before !== undefined)
+      throw invalid(field, `${d.name} is also people[${before}] (the same directory account); give each person once, with all their roles`);
+    seen.set(d.id, i);
+    const email = p.email ?? d.email;
+    people.push({ id: d.id, name: p.name ?? d.name, ...(email ? { email } : {}), roles: p.roles });
+  });
+  return { ...parsed, school: { ...parsed.school, people } };
 }
 
 export interface RecomputeResult {
@@ -250,6 +351,11 @@ export async function recomputeOpenCases(deps: Deps, schoolId: string, opts: { n
   return result;
 }
 
+function keepLeft(p: School['people'][number], existing: School): School['people'][number] {
+  const left = existing.people.find((x) => x.id === p.id)?.left;
+  return left ? { ...p, left } : p;
+}
+
 export interface ImportResult {
   school: School;
   created: boolean;
@@ -263,17 +369,21 @@ export interface ImportResult {
 }
 
 /**
- * Saves a validated school. For an existing school, a new calendar goes through the
+ * Saves a validated school, its people first completed and checked in the directory
+ * (resolvePeople; a failure there saves nothing). For an existing school, a new calendar goes through the
  * changeCalendar use case first (as "system"): it refuses a calendar that cannot count some open
  * case's deadlines, before anything is saved, and recounts every open case. Then the rest of the
  * setup is saved, and if the policy or people changed, the open cases are re-derived again
  * (their handlers and deadline owners may have moved).
  */
-export async function importSchool(deps: Deps, parsed: ParsedSchool): Promise<ImportResult> {
-  const { school, policy } = parsed;
-  const existing = await deps.schools.get(school.id);
+export async function importSchool(deps: Deps, given: ParsedSchool): Promise<ImportResult> {
+  const parsed = await resolvePeople(given, deps.directory);
+  const { policy } = parsed;
+  const existing = await deps.schools.get(parsed.school.id);
+  // Without the directory to ask, who has left is kept as the directory.check job last saw it.
+  const school = deps.directory || !existing ? parsed.school : { ...parsed.school, people: parsed.school.people.map((p) => keepLeft(p, existing)) };
   const calendarChanged = !!existing && JSON.stringify(normaliseCalendar(existing.calendar, policy)) !== JSON.stringify(school.calendar);
-  const setupOf = (s: SchoolSetup) => JSON.stringify([s.name, s.referencePrefix, s.policyId, s.customPolicy ?? null, s.people.map((p) => [p.id, p.name, p.email ?? null, p.roles])]);
+  const setupOf = (s: SchoolSetup) => JSON.stringify([s.name, s.referencePrefix, s.policyId, s.customPolicy ?? null, s.people.map((p) => [p.id, p.name, p.email ?? null, p.roles, p.left?.reason ?? null])]);
   const setupChanged = !!existing && setupOf(existing) !== setupOf(school);
   const policyOrPeopleChanged = !!existing && setupOf({ ...existing, name: '', referencePrefix: '' }) !== setupOf({ ...school, name: '', referencePrefix: '' });
   let calendar: ChangeCalendarResult | undefined;
