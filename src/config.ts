@@ -9,6 +9,7 @@
  * | DATA_DIR    | .data (repository root)  | where the embedded server keeps its data, pid and log      |
  * | DB_PORT     | 27018                    | the embedded server's port on 127.0.0.1 (0: any free port) |
  * | LOG_LEVEL   | info                     | trace, debug, info, warn, error, fatal or silent           |
+ * | LETTER_REVIEW_MINUTES | 10             | how long a letter waits for the person whose action queued it to preview (and edit) it; 0 sends at once (loadLetterReview) |
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -88,6 +89,25 @@ let cached: Config | undefined;
 export function config(): Config {
   cached ??= loadConfig();
   return cached;
+}
+
+const letterReviewSchema = z.object({
+  LETTER_REVIEW_MINUTES: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default('10')
+      .refine(
+        (s) => /^\d+$/.test(s.trim()) && Number(s) <= 1440,
+        'expected whole minutes from 0 to 1440 (a day), such as 10; 0 sends letters without waiting for a preview',
+      )
+      .transform((s) => Number(s)),
+  ),
+});
+
+/** How long a letter queued by a person's action waits for them to preview it, in ms (LETTER_REVIEW_MINUTES). */
+export function loadLetterReview(env: NodeJS.ProcessEnv = process.env): { letterReviewMs: number } {
+  return { letterReviewMs: parseEnv(letterReviewSchema, env).LETTER_REVIEW_MINUTES * 60_000 };
 }
 
 /** A connection string fit for messages and logs: the password replaced by ***. */

@@ -1,9 +1,11 @@
 /**
  * The complainant withdraws the complaint (recorded by staff on their behalf). NMAT §10 asks
  * for the withdrawal to be confirmed in writing, so for NMAT it is recorded only once that
- * confirmation is in. The handler is told.
+ * confirmation is in. The handler is told, and the complainant gets the letter confirming the
+ * withdrawal (once: a case is withdrawn only once).
  */
 import { z } from 'zod';
+import { fromDayNumber } from '../domain/dates.js';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
@@ -26,10 +28,25 @@ export async function withdraw(deps: Deps, actor: Actor, raw: z.input<typeof wit
     const handler = record.state.handlerId;
     return {
       events: [{ type: 'withdrawn', reason: input.reason, details: { confirmedInWriting: input.confirmedInWriting } }],
-      outbox: (after) =>
-        handler && handler !== actor
-          ? [outboxItem(`${record.id}:withdrawn:${handler}`, 'message', handler, 'case_withdrawn', { ...caseSummary(record, after, ctx), reason: input.reason }, deps.clock.now())]
-          : [],
+      outbox: (after) => {
+        const now = deps.clock.now();
+        const withdrawnOn = fromDayNumber(ctx.calendar.timezone.localDay(now.getTime()));
+        const items = [
+          outboxItem(`${record.id}:letter:withdrawal`, 'letter', 'complainant', 'withdrawal_letter', { ...caseSummary(record, after, ctx), withdrawnOn }, now),
+        ];
+        if (handler && handler !== actor)
+          items.push(
+            outboxItem(
+              `${record.id}:withdrawn:${handler}`,
+              'message',
+              handler,
+              'case_withdrawn',
+              { ...caseSummary(record, after, ctx), reason: input.reason },
+              now,
+            ),
+          );
+        return items;
+      },
     };
   });
 }

@@ -8,17 +8,20 @@
  * |----------------------------|--------------------------|-------------------------------------------|
  * | acknowledgement_letter     | acknowledge.ts           | acknowledgement                           |
  * | outcome_letter             | recordOutcome.ts         | outcome, or panel_decision at a hearing   |
- * | hearing_invitation_letter  | scheduleHearing.ts       | panel_invitation                          |
+ * | hearing_invitation_letter  | scheduleHearing.ts, bookHearing.ts | panel_invitation                |
  * | extension_letter           | extendDeadline.ts        | extension                                 |
  * | timescale_letter           | resumeCase.ts            | timescale                                 |
  * | pause_letter               | pauseCase.ts             | pause                                     |
- * | withdrawal_letter          | (not queued yet)         | withdrawal_confirmation                   |
+ * | withdrawal_letter          | withdraw.ts              | withdrawal_confirmation                   |
+ *
+ * A letter someone edited on the letter preview card (src/app/reviewLetter.ts) carries the text
+ * they approved in `data.editedText`: that text is the letter's body, the subject stays.
  */
 import { schoolContext } from '../app/caseFlow.js';
 import type { CaseRecord, OutboxItem, School } from '../app/ports.js';
 import { fromDayNumber } from '../domain/dates.js';
 import { DEADLINE_KINDS, OUTCOMES, type DeadlineKind, type Outcome } from '../domain/policy.js';
-import { renderLetter, type LetterData, type LetterDeadline, type LetterKind, type RenderedLetter } from './letters.js';
+import { renderEditedLetter, renderLetter, type LetterData, type LetterDeadline, type LetterKind, type RenderedLetter } from './letters.js';
 
 export const LETTER_TEMPLATES: Readonly<Record<string, LetterKind>> = {
   acknowledgement_letter: 'acknowledgement',
@@ -88,9 +91,11 @@ export function letterFromOutbox(item: OutboxItem, record: CaseRecord, school: S
     if (hearingOn) data.hearingOn = hearingOn;
   }
   if (kind === 'panel_invitation') {
-    const hearingOn = str(d.hearingOn) ?? hearingEvent?.hearingOn;
+    // A hearing booked at a time (bookHearing.ts) is written with it: "Tuesday 15 December 2026 at 10:00".
+    const hearingOn = str(d.hearingStart) ?? str(d.hearingOn) ?? hearingEvent?.hearingOn;
     if (hearingOn) data.hearingOn = hearingOn;
-    if (str(d.previousHearingOn)) data.previousHearingOn = str(d.previousHearingOn)!;
+    const previous = str(d.previousHearingStart) ?? str(d.previousHearingOn);
+    if (previous) data.previousHearingOn = previous;
     // The letter's own dates win over the case's: they were worked out for this hearing date.
     for (const [field, k] of [['papersDue', 'panel_papers'], ['companionRequestDue', 'companion_notice']] as const) {
       const due = str(d[field]);
@@ -124,5 +129,7 @@ export function letterFromOutbox(item: OutboxItem, record: CaseRecord, school: S
 /** The letter an outbox item stands for, rendered. */
 export function renderOutboxLetter(item: OutboxItem, record: CaseRecord, school: School): RenderedLetter & { kind: LetterKind } {
   const { kind, data } = letterFromOutbox(item, record, school);
-  return { kind, ...renderLetter(kind, data) };
+  const letter = renderLetter(kind, data);
+  const edited = item.data.editedText;
+  return { kind, ...(typeof edited === 'string' && edited.trim() ? renderEditedLetter(letter.subject, edited) : letter) };
 }

@@ -428,7 +428,19 @@ function toHtml(data: LetterData, blocks: Block[]): string {
     else if ('quote' in b) out.push(`<blockquote style="margin:0 0 1em 1em;padding-left:1em;border-left:3px solid #ccc">${paragraphsHtml(b.quote)}</blockquote>`);
     else out.push(`<p>${b.sign.map(escapeHtml).join('<br>')}</p>`);
   }
-  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"></head><body style="font-family:Arial,Helvetica,sans-serif;font-size:11pt;line-height:1.4">${out.join('\n')}</body></html>`;
+  return htmlDocument(out.join('\n'));
+}
+
+const htmlDocument = (body: string) =>
+  `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"></head><body style="font-family:Arial,Helvetica,sans-serif;font-size:11pt;line-height:1.4">${body}</body></html>`;
+
+/**
+ * A letter whose text a person edited before it went (the letter preview card): the text as
+ * they left it, its paragraphs (blank-line separated) escaped into the same HTML shell.
+ */
+export function renderEditedLetter(subject: string, text: string): RenderedLetter {
+  const body = text.replace(/\r\n?/g, '\n').trim();
+  return { subject, html: htmlDocument(paragraphsHtml(body)), text: `${body}\n` };
 }
 
 function toText(data: LetterData, blocks: Block[]): string {

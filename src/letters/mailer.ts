@@ -18,7 +18,7 @@
  * Log lines carry ids (key, case, school, template), never addresses or letter content.
  */
 import type { Deps } from '../app/caseFlow.js';
-import type { Clock, Messenger, OutboxItem, OutgoingMessage } from '../app/ports.js';
+import type { Clock, Complainant, Messenger, OutboxItem, OutgoingMessage } from '../app/ports.js';
 import type { GraphGateway } from '../graph/gateway.js';
 import type { Log } from '../log.js';
 import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
@@ -62,6 +62,11 @@ export interface GraphLetterMailerOptions {
 /** How the letter went: by mail, or left for the school to post. */
 export type LetterTransport = 'mail' | 'post';
 
+/** By mail when the complainant has an email address and did not ask for letters by post. */
+export function letterTransport(complainant: Pick<Complainant, 'email' | 'preferredContact'>): LetterTransport {
+  return complainant.email?.trim() && complainant.preferredContact !== 'letter' ? 'mail' : 'post';
+}
+
 export class GraphLetterMailer implements Messenger {
   private readonly clock: Clock;
   private readonly staleMs: number;
@@ -91,6 +96,8 @@ export class GraphLetterMailer implements Messenger {
       this.opts.deliveries.release(message.key, claim.token).catch((err) => log.error({ event: 'delivery_release_failed', ...ids, err }, 'could not release a delivery claim'));
 
     let transport: LetterTransport;
+    // Whether a person edited the letter on its preview card before it went (src/app/reviewLetter.ts).
+    let edited = false;
     try {
       const record = await this.opts.deps.cases.get(message.caseId);
       if (!record || record.purgedAt) {
@@ -111,9 +118,10 @@ export class GraphLetterMailer implements Messenger {
         attempts: 1,
       };
       const letter = renderOutboxLetter(item, record, school);
+      edited = typeof item.data.editedText === 'string';
       const complainant = record.complainant;
       const address = complainant.email?.trim();
-      if (!address || complainant.preferredContact === 'letter') {
+      if (!address || letterTransport(complainant) === 'post') {
         transport = 'post';
         log.info(
           { event: 'letter_needs_post', ...ids, letter: letter.kind, preferredContact: complainant.preferredContact },
@@ -144,6 +152,6 @@ export class GraphLetterMailer implements Messenger {
         await sleep(200 * (i + 1));
       }
     }
-    if (transport === 'mail') log.info({ event: 'letter_delivered', transport, ...ids }, `letter ${message.template} sent by mail`);
+    if (transport === 'mail') log.info({ event: 'letter_delivered', transport, edited, ...ids }, `letter ${message.template} sent by mail`);
   }
 }

@@ -141,6 +141,60 @@ for (const [name, make] of implementations) {
       expect(c.outbox.find((o) => o.key === '6:b')).toMatchObject({ status: 'failed', error: 'recipient unknown' });
     });
 
+    it('does not claim a letter held for review before its time, nor let held letters crowd out the rest of a batch', async () => {
+      const now = at('2026-11-09T10:00:00Z');
+      const long = at('2000-01-01T00:00:00Z'); // nothing left "sending" by the tests above is taken back here
+      const held = (key: string) => item(key, { kind: 'letter', to: 'complainant', template: 'acknowledgement_letter', holdUntil: at('2026-11-09T10:10:00Z') });
+      await cases.insert(caseRecord('11', { reference: 'NMAT-2026-0011', outbox: [held('11:letter')] }));
+      await cases.insert(caseRecord('12', { reference: 'NMAT-2026-0012', outbox: [held('12:letter')] }));
+      await cases.insert(caseRecord('13', { reference: 'NMAT-2026-0013', outbox: [held('13:letter'), item('13:review')] }));
+      await cases.insert(caseRecord('14', { reference: 'NMAT-2026-0014', outbox: [item('14:task')] }));
+      // A batch of two: the cases holding only held letters come first, yet the message and the task are claimed.
+      const first = await cases.claimOutbox(now, long, 2);
+      expect(first.map((x) => x.item.key).sort()).toEqual(['13:review', '14:task']);
+      expect(await cases.claimOutbox(at('2026-11-09T10:09:59Z'), long, 50)).toEqual([]);
+      const due = await cases.claimOutbox(at('2026-11-09T10:10:00Z'), long, 50);
+      expect(due.map((x) => x.item.key).sort()).toEqual(['11:letter', '12:letter', '13:letter']);
+    });
+
+    it('releases a held letter once, with the edited text and the approval, only while it is still pending', async () => {
+      const key = '15:letter:outcome:1';
+      const letter = item(key, {
+        kind: 'letter',
+        to: 'complainant',
+        template: 'outcome_letter',
+        data: { reference: 'NMAT-2026-0015', decision: 'Upheld in part.' },
+        holdUntil: at('2026-11-09T10:10:00Z'),
+      });
+      await cases.insert(caseRecord('15', { reference: 'NMAT-2026-0015', outbox: [letter, item('15:review')] }));
+      const event = { type: 'letter_approved', at: at('2026-11-09T10:02:00Z'), by: 'aad-head', stage: 1, details: { key, edited: true } };
+      const change = { text: 'Dear Priya Parent,\n\nWe have looked again.', editedBy: 'aad-head', at: at('2026-11-09T10:02:00Z'), event };
+      // Drawn at another version: refused, nothing changed.
+      expect(await cases.releaseLetter('15', key, { ...change, expectedVersion: 3 })).toBe(false);
+      expect((await cases.get('15'))!).toMatchObject({ version: 0, outbox: [letter, item('15:review')] });
+      // A message, or a case that does not exist, is not a letter to release.
+      expect(await cases.releaseLetter('15', '15:review', change)).toBe(false);
+      expect(await cases.releaseLetter('nope', key, change)).toBe(false);
+
+      expect(await cases.releaseLetter('15', key, { ...change, expectedVersion: 0 })).toBe(true);
+      let c = (await cases.get('15'))!;
+      expect(c.version).toBe(1);
+      expect(c.events.at(-1)).toEqual(event);
+      const { holdUntil: _h, ...released } = letter;
+      expect(c.outbox[0]).toEqual({ ...released, data: { ...letter.data, editedText: change.text, editedBy: 'aad-head', editedAt: change.at } });
+      // No longer held: the outbox takes it at once; once claimed (and once sent) it is never changed again.
+      const claimed = await cases.claimOutbox(at('2026-11-09T10:03:00Z'), at('2000-01-01T00:00:00Z'), 50);
+      const mine = claimed.filter((x) => x.caseId === '15').map((x) => x.item.key);
+      expect(mine.sort()).toEqual(['15:letter:outcome:1', '15:review']);
+      expect(await cases.releaseLetter('15', key, { at: at('2026-11-09T10:04:00Z') })).toBe(false);
+      await cases.completeOutbox('15', key, { sentAt: at('2026-11-09T10:04:00Z') });
+      expect(await cases.releaseLetter('15', key, { text: 'Too late', at: at('2026-11-09T10:05:00Z'), event })).toBe(false);
+      c = (await cases.get('15'))!;
+      expect(c.version).toBe(1);
+      expect(c.events.filter((e) => e.type === 'letter_approved')).toHaveLength(1);
+      expect(c.outbox[0]).toMatchObject({ status: 'sent', data: { editedText: change.text } });
+    });
+
     it('finds open cases by handler and by what falls due, soonest first', async () => {
       const due = (iso: string) => ({ ...caseRecord('x').state, nextDueAt: at(iso) });
       await cases.insert(caseRecord('7', { schoolId: 'q-school', reference: 'Q-7', state: due('2026-11-12T23:59:59Z') }));
