@@ -45,6 +45,8 @@ import type { DraftStore } from '../src/store/drafts.js';
 import type { Log } from '../src/log.js';
 import type { CardData, CardName } from './cardTypes.js';
 import * as intake from './intake.js';
+import { letterAction } from './letters.js';
+import { panelAction } from './panel.js';
 import { setupCard, submitSetup, type PeopleLookup } from './setup.js';
 import {
   OUTCOME_LABELS,
@@ -56,6 +58,7 @@ import {
   currentStageEvents,
   formatDate,
   formatDay,
+  formatInstant,
   kindLabel,
   lastOfType,
   personName,
@@ -456,6 +459,17 @@ class Conversation {
       case 'case.reassign':
       case 'case.escalate':
         return this.caseAction(context, verb, data, actor);
+      case 'letter.send':
+      case 'letter.refresh':
+        return letterAction(this.o, verb, data, actor, context.activity.from?.id ? [context.activity.from.id] : []);
+      case 'panel.open':
+      case 'panel.propose':
+      case 'panel.back':
+      case 'panel.book':
+      case 'panel.responses':
+      case 'panel.reschedule':
+      case 'panel.cancel':
+        return panelAction({ deps: this.o.deps, log: this.o.log, now: this.o.clock.now() }, verb, data, actor);
       default:
         this.o.log.warn({ event: 'unknown_verb', verb, actor }, 'a card sent a verb the bot does not know');
         return message('This card is out of date', 'That button belongs to an older version of the app. Type "help" to see what I can do.');
@@ -672,13 +686,22 @@ function taskField(verb: string, field: string | undefined): string | undefined 
   return map[verb]?.[field];
 }
 
+/** Where the letter this action queued stands: held for the person to check first, or on its way. */
+function letterNotice(what: string, before: CaseRecord, after: CaseRecord, ctx: SchoolContext, now: Date): string {
+  const queued = new Set(before.outbox.map((o) => o.key));
+  const held = after.outbox.find((o) => o.kind === 'letter' && !queued.has(o.key) && o.holdUntil && new Date(o.holdUntil).getTime() > now.getTime());
+  if (!held) return `The ${what} letter to the complainant is on its way.`;
+  const at = formatInstant(held.holdUntil!, ctx.calendar.timezone).replace(/^.*, /, '');
+  return `The ${what} letter is in your chat for you to check; it goes at ${at} unless you send it sooner.`;
+}
+
 function doneNotice(verb: string, before: CaseRecord, after: CaseRecord, ctx: SchoolContext, actor: string, now: Date): string {
   const who = personName(ctx.school, actor) ?? 'you';
   const on = formatDay(now, ctx.calendar.timezone);
   const handler = personName(ctx.school, after.state.handlerId);
   switch (verb) {
     case 'case.acknowledge':
-      return `Acknowledged by ${who} on ${on}. The acknowledgement letter to the complainant is on its way.`;
+      return `Acknowledged by ${who} on ${on}. ${letterNotice('acknowledgement', before, after, ctx, now)}`;
     case 'case.outcome': {
       const outcome = OUTCOME_LABELS[after.state.outcome ?? ''] ?? lastOfType(after.events, 'responded')?.outcome ?? '';
       const moved =
@@ -687,7 +710,7 @@ function doneNotice(verb: string, before: CaseRecord, after: CaseRecord, ctx: Sc
           : after.state.status === 'closed'
             ? ' The complaint is now closed.'
             : '';
-      return `Outcome recorded by ${who} on ${on}: ${outcome}. The outcome letter to the complainant is on its way.${moved}`;
+      return `Outcome recorded by ${who} on ${on}: ${outcome}. ${letterNotice('outcome', before, after, ctx, now)}${moved}`;
     }
     case 'case.extend': {
       const e = lastOfType(after.events, 'deadline_extended');

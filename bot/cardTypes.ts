@@ -89,7 +89,10 @@ export interface CardData {
   'case-task': {
     header: CaseHeader;
     deadlines: DeadlineView[];
-    can: { acknowledge: boolean; outcome: boolean; extend: boolean; reassign: boolean; escalate: boolean };
+    /** `bookPanel`: open the panel booking card (a hearing stage, for whoever manages the case). */
+    can: { acknowledge: boolean; outcome: boolean; extend: boolean; reassign: boolean; escalate: boolean; bookPanel: boolean };
+    /** The booked hearing in words ("Tue 15 Dec 2026, 10:00-12:00"), when there is one. */
+    hearing?: string;
     outcomes: Array<{ id: string; label: string }>;
     extendable: Array<{ kind: string; label: string }>;
     people: Array<{ id: string; name: string }>;
@@ -107,7 +110,115 @@ export interface CardData {
   /** A deadline nudge (due_soon, due_today, overdue). Verb case.open. */
   nudge: { level: 'due_soon' | 'due_today' | 'overdue'; header: CaseHeader; deadline: DeadlineView };
   /** SLT's daily digest, one card per school. */
-  digest: { schoolName: string; date: string; items: Array<{ caseId: string; reference: string; stage: number; label: string; dueText: string; owner: string }> };
+  digest: {
+    schoolName: string;
+    date: string;
+    items: Array<{ caseId: string; reference: string; stage: number; label: string; dueText: string; owner: string }>;
+    /**
+     * People who have left (directory account disabled or deleted), when there are any: `left`
+     * "Account disabled, noticed Tue 10 Nov 2026", their manager's name when the directory gave
+     * one, the open cases still theirs (verb case.open) and `casesText` saying what to do.
+     */
+    leavers?: Array<{ name: string; left: string; manager?: string; casesText: string; cases: Array<{ caseId: string; reference: string }> }>;
+  };
+  /**
+   * Booking the panel hearing (bot/panel.ts), one card in steps. Buttons send `{ caseId, version }`,
+   * and on the date step the choice made on the first (`PanelChoice`). Verbs: panel.propose
+   * (choose -> date), panel.back (date -> choose, keeping the choice), panel.book, panel.responses,
+   * panel.reschedule (booked -> date), panel.cancel (with cancelReason), panel.open (any step: the
+   * case as it stands). Fields: memberIds (comma-separated), organiser, venue, online, durationMinutes;
+   * slot (a start, or "other"), otherStart, reason; cancelReason.
+   */
+  'panel-booking': PanelBookingCard;
+  /**
+   * A letter to the complainant, for the person whose action queued it to read and edit before it
+   * goes (bot/letters.ts). Verbs: letter.send (data: caseId, key, version; with the text typed),
+   * letter.refresh (data: caseId, key; also the card's refresh). Field: text.
+   */
+  'letter-preview': LetterPreviewCard;
+}
+
+export interface LetterPreviewCard {
+  caseId: string;
+  key: string;
+  version: number;
+  reference: string;
+  schoolName: string;
+  /** "Acknowledgement letter", "Outcome letter", "Panel hearing invitation" ... */
+  title: string;
+  /** "Priya Parent (by email)" or "Priya Parent (to be posted)". */
+  to: string;
+  subject: string;
+  /** Still held: the text can be edited and sent now. Otherwise the card is read-only. */
+  editable: boolean;
+  /** When it goes by itself: "Goes at 10:25 unless you send it sooner." (editable only). */
+  when?: string;
+  /** What became of it: "Sent by Gail Clerk on Tue 10 Nov 2026, 10:25", "Edited by ..." (read-only). */
+  status?: string;
+  /** The letter's text as it went, paragraph by paragraph (read-only). The editable text is values.text. */
+  paragraphs: Array<{ text: string }>;
+  values: Record<string, string>;
+  errors: FieldErrors;
+  notice?: string;
+  refreshUserIds: string[];
+}
+
+/** What the first step chose, carried by the date step's buttons. */
+export interface PanelChoice {
+  memberIds: string;
+  organiser: string;
+  venue: string;
+  online: string;
+  durationMinutes: string;
+}
+
+export interface PanelBookingCard {
+  step: 'choose' | 'date' | 'booked' | 'declined';
+  header: CaseHeader;
+  /** The policy's panel rule in words, with its section ("At least 3 people ... (NMAT §14)"). */
+  rule: string;
+  notice?: string;
+  noticeTone?: 'good' | 'warning';
+  values: Record<string, string>;
+  errors: FieldErrors;
+  choose?: {
+    /** Does the choice shown meet the rule, in words; `ruleMet` colours it. */
+    ruleStatus: string;
+    ruleMet: boolean;
+    /** Eligible members; `title` marks the independent ones. */
+    candidates: Array<{ id: string; title: string }>;
+    excluded: Array<{ name: string; why: string }>;
+  };
+  date?: {
+    /** "Between Mon 14 Dec 2026 and Fri 18 Dec 2026: ..." */
+    window: string;
+    /** The panel chosen, in words. */
+    panel: string;
+    /** Up to 3 proposals; `title` says when one is outside the window. */
+    slots: Array<{ value: string; title: string }>;
+    /** Calendars that could not be read, or why none were, in words. */
+    unavailable?: string;
+    /** Moving a booked hearing: the reason is required. */
+    rescheduling: boolean;
+    choice: PanelChoice;
+  };
+  booked?: {
+    when: string;
+    where: string;
+    joinUrl?: string;
+    organiser: string;
+    /** Whether the Outlook invitation has gone out yet. */
+    invitation: string;
+    members: Array<{ name: string; answer: string; declined: boolean }>;
+    complainant: string;
+    /** NMAT: the dates offered to the complainant and what became of each. */
+    dates: Array<{ hearingOn: string; offeredOn: string; status: string }>;
+    rejected?: string;
+    /** Set once the complainant has rejected enough dates that the hearing may go ahead without them. */
+    mayProceed?: string;
+  };
+  /** A panel member declined: who, and the next free slots. */
+  declined?: { text: string; slots: string[] };
 }
 
 export type CardName = keyof CardData;
@@ -126,5 +237,14 @@ export const VERBS = [
   'case.extend',
   'case.reassign',
   'case.escalate',
+  'panel.open',
+  'panel.propose',
+  'panel.back',
+  'panel.book',
+  'panel.responses',
+  'panel.reschedule',
+  'panel.cancel',
+  'letter.send',
+  'letter.refresh',
 ] as const;
 export type Verb = (typeof VERBS)[number];

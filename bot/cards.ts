@@ -55,6 +55,8 @@ export const CARD_NAMES = [
   'case-list',
   'nudge',
   'digest',
+  'panel-booking',
+  'letter-preview',
 ] as const satisfies readonly CardName[];
 
 // Every name in CardData has a template: a card added to the contract without one fails to compile.

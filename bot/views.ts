@@ -9,10 +9,12 @@
 import { rolesForStage } from '../src/app/assignHandler.js';
 import { isSltOrClerk, managesCase } from '../src/app/authorisation.js';
 import { canSee, schoolContext, type Actor, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
+import { currentHearing } from '../src/app/checkHearingResponses.js';
 import type { CaseRecord, OutgoingMessage, School, StoredDeadline, StoredEvent } from '../src/app/ports.js';
 import { DAY_MS, tryDayNumber, type TimeZone } from '../src/domain/dates.js';
 import type { DeadlineKind, Policy } from '../src/domain/policy.js';
 import type { CardData, CardName, CaseHeader, DeadlineView } from './cardTypes.js';
+import { letterReviewCard } from './letters.js';
 
 /** A card name with its data, typed together. */
 export type CardOf = { [N in CardName]: { name: N; data: CardData[N] } }[CardName];
@@ -47,6 +49,13 @@ export function formatInstant(at: Date | string | number, tz: TimeZone): string 
 /** The school date of an instant: "Tue 10 Nov 2026". */
 export function formatDay(at: Date | string | number, tz: TimeZone): string {
   return dayText(tz.localDay(new Date(at).getTime()));
+}
+
+/** A hearing's time in the school's time zone: "Tue 15 Dec 2026, 10:00-12:00" (the end's date too if it differs). */
+export function formatSlot(start: Date | string | number, end: Date | string | number, tz: TimeZone): string {
+  const from = formatInstant(start, tz);
+  const to = formatInstant(end, tz);
+  return from.slice(0, -7) === to.slice(0, -7) ? `${from}-${to.slice(-5)}` : `${from} to ${to}`;
 }
 
 /** A due date (a date, or an ISO instant for clocks counted in hours) in plain words. */
@@ -88,6 +97,21 @@ export function roleLabel(policy: Policy, role: string | undefined): string {
   if (!role) return 'nobody in particular';
   if (role === 'complainant') return 'The complainant';
   return policy.roles.find((r) => r.id === role)?.label ?? SCHOOL_ROLE_LABELS[role] ?? role.replace(/_/g, ' ');
+}
+
+/**
+ * A stage's panel rule in words, with the policy's section: "At least 3 people not involved in
+ * the complaint before, one of them independent of the school (NMAT §14)".
+ */
+export function panelRule(policy: Policy, stage: number): string {
+  const panel = policy.stages[stage - 1]?.panel;
+  if (!panel) return `Stage ${stage} of ${policy.name} has no panel.`;
+  const { minMembers: min, maxMembers: max, independentMembers: independent } = panel;
+  const size = max === min ? `Exactly ${min} people` : max ? `${min} to ${max} people` : `At least ${min} people`;
+  const involved = panel.excludeInvolved ? ' not involved in the complaint before' : '';
+  const apart = independent ? `, ${independent === 1 ? 'one' : independent} of them independent of the school` : '';
+  const section = panel.cite.split(':')[0]!.trim();
+  return `${size}${involved}${apart} (${policy.id.toUpperCase()} ${section}).`;
 }
 
 export function personName(school: School, id: string | undefined): string | undefined {
@@ -133,7 +157,11 @@ export function categoryLabel(policy: Policy, category: string | undefined): str
 function statusText(record: CaseRecord): string {
   const s = record.state;
   const base = { open: 'Open', closed: 'Closed', withdrawn: 'Withdrawn', out_of_scope: 'Out of scope' }[s.status] ?? s.status;
-  const notes = [s.flags.includes('paused') ? 'paused' : '', s.flags.includes('needs_handler') ? 'needs a handler' : ''].filter(Boolean);
+  const notes = [
+    s.flags.includes('paused') ? 'paused' : '',
+    s.flags.includes('needs_handler') ? 'needs a handler' : '',
+    s.flags.includes('needs_reassignment') ? 'needs reassigning' : '',
+  ].filter(Boolean);
   return notes.length ? `${base} (${notes.join(', ')})` : base;
 }
 
@@ -231,7 +259,7 @@ export type TaskCan = CardData['case-task']['can'];
 
 /** Which of the task card's buttons this person gets now. */
 export function taskCan(record: CaseRecord, ctx: SchoolContext, actor: Actor, now: Date): TaskCan {
-  const none = { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false };
+  const none = { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, bookPanel: false };
   const s = record.state;
   if (s.status !== 'open' || !canSee(ctx.school, record, actor)) return none;
   const manages = managesCase(ctx.school, record, actor);
@@ -255,6 +283,7 @@ export function taskCan(record: CaseRecord, ctx: SchoolContext, actor: Actor, no
       ctx.policy.stages[stage.number] !== undefined &&
       stage.complainantMayEscalate &&
       (responded || (stage.escalateWhenResponseOverdue && responseOverdue)),
+    bookPanel: manages && !paused && !responded && stage?.panel?.hearing === true,
   };
 }
 
@@ -275,6 +304,7 @@ export interface TaskOptions {
 export function caseTask(record: CaseRecord, ctx: SchoolContext, actor: Actor, opts: TaskOptions): CardData['case-task'] {
   const can = taskCan(record, ctx, actor, opts.now);
   const stage = ctx.policy.stages[record.state.stage - 1];
+  const hearing = stage?.panel?.hearing ? currentHearing(record, ctx, opts.now) : null;
   const people = can.reassign
     ? ctx.school.people
         .filter((p) => p.id !== record.about.personId && p.id !== record.state.handlerId && rolesForStage(ctx, record).some((r) => p.roles.includes(r)))
@@ -292,6 +322,7 @@ export function caseTask(record: CaseRecord, ctx: SchoolContext, actor: Actor, o
     values: opts.values ?? {},
     errors: opts.errors ?? {},
     ...(opts.notice ? { notice: opts.notice } : {}),
+    ...(hearing && !hearing.cancelled ? { hearing: formatSlot(hearing.start, hearing.end, ctx.calendar.timezone) } : {}),
     refreshUserIds: opts.refreshUserIds ?? [],
   };
 }
@@ -308,8 +339,19 @@ function historyText(e: StoredEvent, ctx: SchoolContext): string {
       return `Outcome recorded by ${who}: ${OUTCOME_LABELS[e.outcome ?? ''] ?? e.outcome}`;
     case 'escalation_requested':
       return `The complainant asked for the next stage (recorded by ${who})`;
-    case 'hearing_scheduled':
-      return `Hearing set for ${e.hearingOn ? formatDate(e.hearingOn) : 'a date'} by ${who}`;
+    case 'hearing_scheduled': {
+      // A booking from the panel card has a time; a re-booking has the reason it moved.
+      const start = typeof e.details?.start === 'string' ? e.details.start : undefined;
+      const end = typeof e.details?.end === 'string' ? e.details.end : start;
+      const when = start ? formatSlot(start, end!, tz) : e.hearingOn ? formatDate(e.hearingOn) : 'a date';
+      return `Hearing set for ${when} by ${who}${e.reason ? `: ${e.reason}` : ''}`;
+    }
+    case 'hearing_cancelled':
+      return `Hearing cancelled by ${who}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'hearing_booked':
+      return 'Outlook invitation sent to the panel and the complainant';
+    case 'hearing_responses':
+      return 'Answers to the hearing invitation recorded';
     case 'hearing_held':
       return 'Hearing held';
     case 'deadline_extended':
@@ -367,7 +409,7 @@ const NUDGE_LEVEL = /^(?:nudge|deadline_(due_soon|due_today|overdue))$/;
  * The card the proactive messenger sends for an outbox message (kind "message"):
  * stage_task -> case-task (the case's current state, for the recipient), nudge and
  * deadline_due_soon|due_today|overdue (the names the deadline jobs use) -> nudge,
- * overdue_digest -> digest, anything else -> message. The case is re-read, so a card sent late
+ * overdue_digest -> digest, letter_review -> letter-preview, anything else -> message. The case is re-read, so a card sent late
  * shows where the case stands now; if the recipient may no longer see it, they get a plain note
  * with the reference only. `refreshUserIds`: the recipient's Teams user id, when known.
  */
@@ -380,6 +422,7 @@ export async function messageToCard(message: OutgoingMessage, deps: Deps, opts: 
     const school = await deps.schools.get(message.schoolId);
     const ctx = school ? schoolContext(school) : undefined;
     const items = Array.isArray(data.items) ? (data.items as Array<Record<string, unknown>>) : [];
+    const leavers = Array.isArray(data.leavers) ? (data.leavers as LeaverData[]) : [];
     const tz = ctx?.calendar.timezone;
     return card('digest', {
       schoolName: str(data.school) ?? school?.name ?? '',
@@ -392,8 +435,12 @@ export async function messageToCard(message: OutgoingMessage, deps: Deps, opts: 
         dueText: tz ? formatDue(String(i.due ?? ''), tz) : formatDate(String(i.due ?? '')),
         owner: (school && personName(school, str(i.ownerId))) ?? (ctx ? roleLabel(ctx.policy, str(i.owner)) : String(i.owner ?? '')),
       })),
+      ...(leavers.length ? { leavers: leavers.map(leaverView) } : {}),
     });
   }
+
+  // A letter waiting for its author to read it: the letter preview card (bot/letters.ts).
+  if (message.template === 'letter_review') return letterReviewCard(message, deps, opts);
 
   const record = message.caseId ? await deps.cases.get(message.caseId) : null;
   const school = record ? await deps.schools.get(record.schoolId) : null;
@@ -431,7 +478,54 @@ export async function messageToCard(message: OutgoingMessage, deps: Deps, opts: 
     return card('nudge', { level: lvl, header: caseHeader(record, ctx), deadline });
   }
 
+  if (message.template === 'panel_member_declined') {
+    if (!visible)
+      return messageCard(`${reference}: the panel hearing`, 'A panel member declined the hearing. Type "my cases" to see what you owe.', 'warning');
+    const tz = ctx.calendar.timezone;
+    const when = data.hearingStart !== undefined ? ` on ${formatInstant(data.hearingStart as string, tz)}` : '';
+    const slots = (Array.isArray(data.nextSlots) ? (data.nextSlots as unknown[]) : []).map((s) => {
+      const o = s as { start?: unknown; end?: unknown; insideWindow?: unknown };
+      return typeof s === 'object' && s !== null && o.start !== undefined
+        ? `${formatSlot(o.start as string, (o.end ?? o.start) as string, tz)}${o.insideWindow === false ? ' (outside the window)' : ''}`
+        : formatInstant(s as string, tz);
+    });
+    return card('panel-booking', {
+      step: 'declined',
+      header: caseHeader(record, ctx),
+      rule: panelRule(ctx.policy, record.state.stage),
+      values: {},
+      errors: {},
+      declined: {
+        text: `${str(data.memberName) ?? 'A panel member'} declined the panel hearing${when}. Move the hearing to a time that suits the panel, or choose another member.`,
+        slots,
+      },
+    });
+  }
+
   return messageCard(...otherMessage(message.template, data, reference, ctx));
+}
+
+/** A leaver as the digest job queued them (src/jobs/handlers.ts LeaverItem). */
+interface LeaverData {
+  name?: string;
+  reason?: string;
+  on?: string;
+  managerName?: string;
+  cases?: Array<{ caseId?: string; reference?: string }>;
+}
+
+function leaverView(l: LeaverData): NonNullable<CardData['digest']['leavers']>[number] {
+  const cases = (l.cases ?? []).map((c) => ({ caseId: String(c.caseId ?? ''), reference: String(c.reference ?? '') }));
+  const refs = cases.map((c) => c.reference).join(', ');
+  return {
+    name: l.name ?? 'Someone',
+    left: `Account ${l.reason === 'deleted' ? 'deleted' : 'disabled'}, noticed ${l.on ? formatDate(l.on) : 'recently'}`,
+    ...(l.managerName ? { manager: l.managerName } : {}),
+    casesText: cases.length
+      ? `Still theirs: ${refs}. Reassign ${cases.length === 1 ? 'it' : 'them'} to someone else.`
+      : 'No open complaints are theirs.',
+    cases,
+  };
 }
 
 function otherMessage(

@@ -3,8 +3,8 @@
  * 1. the database: MONGODB_URI, or the embedded server under DATA_DIR (started if not running);
  * 2. the Teams bot on PORT (POST /api/messages, GET /healthz);
  * 3. the deadline jobs, whose messages go to people's 1:1 Teams chats as Adaptive Cards, and
- *    whose letters are emailed through Microsoft Graph when GRAPH_* is set (logged otherwise;
- *    calendar requests are logged until panel booking is built).
+ *    whose letters are emailed and hearing events booked in Outlook through Microsoft Graph when
+ *    GRAPH_* is set (logged otherwise).
  * SIGINT or SIGTERM stops taking requests, finishes the jobs in hand and the work queued after
  * answered card actions, closes the connection, and stops the embedded database if this run
  * started it. Settings are checked first: a bad one exits 2 naming the variable.
@@ -16,9 +16,12 @@ import { createBotAdapter, loadBotSettings, startBotServer } from '../bot/server
 import { MongoDeliveryLedger, TeamsMessenger, loadTeamsSettings } from '../bot/teamsMessenger.js';
 import { messageToCard } from '../bot/views.js';
 import type { Messenger } from './app/ports.js';
-import { loadConfig, redactUri } from './config.js';
+import { loadConfig, loadLetterReview, redactUri } from './config.js';
 import { loadGraphConfig } from './graph/config.js';
+import { GraphDirectory } from './graph/directory.js';
 import { createGraphGateway } from './graph/gateway.js';
+import { GraphCalendarBooking, HearingEventSender } from './graph/hearingCalendar.js';
+import { HEARING_EVENT } from './app/bookHearing.js';
 import { LoggingMessenger } from './jobs/messengers.js';
 import { GraphLetterMailer } from './letters/mailer.js';
 import { startJobs } from './jobs/scheduler.js';
@@ -33,7 +36,7 @@ try {
   const cfg = loadConfig();
   const env = workerEnv.safeParse(process.env);
   if (!env.success) throw new Error(`${String(env.error.issues[0]!.path[0])}: ${env.error.issues[0]!.message}`);
-  settings = { cfg, jobsEnv: env.data, bot: loadBotSettings(), teams: loadTeamsSettings(), graph: loadGraphConfig() };
+  settings = { cfg, jobsEnv: env.data, bot: loadBotSettings(), teams: loadTeamsSettings(), graph: loadGraphConfig(), letters: loadLetterReview() };
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message} (see .env.example)\n`);
   process.exit(2);
@@ -92,11 +95,27 @@ try {
 const connected = database;
 stops.push(() => connected.close());
 const db = database.connection.db!;
-const deps = { cases: database.cases, schools: database.schools, clock };
+// One Graph gateway (one token, one retry policy) for letters and the directory, when GRAPH_* is set.
+const graph = settings.graph;
+const gateway = graph ? createGraphGateway({ ...graph, log: log.child({ component: 'graph' }) }) : undefined;
+const directory = gateway ? new GraphDirectory(gateway, log.child({ component: 'directory' })) : undefined;
+// Free/busy and invitation answers for panel hearings, from the same gateway.
+const calendar = gateway ? new GraphCalendarBooking(gateway) : undefined;
+// Letters a person's action queues wait LETTER_REVIEW_MINUTES for them to preview (bot/letters.ts).
+const deps = {
+  cases: database.cases,
+  schools: database.schools,
+  clock,
+  letterReviewMs: settings.letters.letterReviewMs,
+  ...(directory ? { directory } : {}),
+  ...(calendar ? { calendar } : {}),
+};
 const conversations = await MongoConversationStore.create(db);
 const drafts = await MongoDraftStore.create(db, clock);
 
-const bot = createBot({ deps, drafts, render: renderCard, log: log.child({ component: 'bot' }), clock });
+// The setup card looks role holders up by email in the directory (a disabled account is refused).
+const people = directory ? { lookup: (idOrEmail: string) => directory.lookup(idOrEmail) } : undefined;
+const bot = createBot({ deps, drafts, ...(people ? { people } : {}), render: renderCard, log: log.child({ component: 'bot' }), clock });
 stops.push(() => bot.settled()); // work queued after answered card actions
 const adapter = createBotAdapter(settings.bot, log);
 const server = await startBotServer({
@@ -123,18 +142,25 @@ const teams = new TeamsMessenger({
 });
 const logged = await LoggingMessenger.create(db, { log: log.child({ component: 'outbox' }), clock });
 // Letters are emailed from the complaints mailbox when Graph is configured; otherwise logged.
-// Calendar requests are logged until the clerk's panel booking (Graph) is built.
-const graph = settings.graph;
-const letters: Messenger = graph
-  ? new GraphLetterMailer({
-      deps,
-      gateway: createGraphGateway({ ...graph, log: log.child({ component: 'graph' }) }),
-      mailbox: graph.complaintsMailbox,
-      deliveries: await MongoDeliveryLedger.create(db),
-      log: log.child({ component: 'letters' }),
-    })
-  : logged;
-const messenger: Messenger = { send: (m) => (m.kind === 'message' ? teams.send(m) : m.kind === 'letter' ? letters.send(m) : logged.send(m)) };
+// Hearing events (bookHearing, cancelHearing) are created, moved and cancelled in the organiser's
+// calendar when Graph is configured; other calendar requests (a date-only hearing) are logged.
+const letters: Messenger =
+  graph && gateway
+    ? new GraphLetterMailer({
+        deps,
+        gateway,
+        mailbox: graph.complaintsMailbox,
+        deliveries: await MongoDeliveryLedger.create(db),
+        log: log.child({ component: 'letters' }),
+      })
+    : logged;
+const hearingEvents: Messenger | undefined = gateway
+  ? new HearingEventSender({ deps, gateway, deliveries: await MongoDeliveryLedger.create(db), log: log.child({ component: 'calendar' }) })
+  : undefined;
+const messenger: Messenger = {
+  send: (m) =>
+    m.kind === 'message' ? teams.send(m) : m.kind === 'letter' ? letters.send(m) : m.kind === 'calendar' && m.template === HEARING_EVENT && hearingEvents ? hearingEvents.send(m) : logged.send(m),
+};
 const jobs = await startJobs({ db, deps, messenger, log, ...schedulerOptions(jobsEnv) });
 stops.push(() => jobs.stop());
 log.info({ event: 'service_ready', url: server.url, database: redactUri(uri) }, `complaints bot listening on ${server.url}`);

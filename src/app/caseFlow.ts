@@ -70,9 +70,12 @@ export function foldEvents(events: StoredEvent[]): CaseEvent[] {
   return out;
 }
 
-/** People holding a role, the person complained about left out (they never handle their own case). */
+/**
+ * People holding a role, the person complained about left out (they never handle their own case),
+ * and so are people who have left (the directory.check job marks them): the next holder takes over.
+ */
 export function holders(school: School, role: string, aboutPersonId?: string): string[] {
-  return school.people.filter((p) => p.roles.includes(role) && p.id !== aboutPersonId).map((p) => p.id);
+  return school.people.filter((p) => p.roles.includes(role) && p.id !== aboutPersonId && !p.left).map((p) => p.id);
 }
 
 export function hasRole(school: School, personId: string, ...roles: string[]): boolean {
@@ -85,6 +88,8 @@ type CaseFacts = Pick<CaseRecord, 'about' | 'category' | 'incidentOn' | 'lookedA
  * Runs the fold and resolves roles to people: the stage's handler (an explicit assignment for
  * this stage wins; otherwise the first holder of the role who did not handle an earlier stage,
  * since each stage is "conducted by a different person"), and the owner of each deadline.
+ * People who have left are never picked by role; an open case still held by one (an explicit
+ * assignment) is flagged `needs_reassignment`.
  */
 export function deriveState(ctx: SchoolContext, facts: CaseFacts, now: Date): CaseStateRecord {
   let fold;
@@ -122,6 +127,10 @@ export function deriveState(ctx: SchoolContext, facts: CaseFacts, now: Date): Ca
       ...(d.originalDue ? { originalDue: d.originalDue } : {}),
     };
   });
+  // Someone assigned by name keeps the case after leaving (holders() never picks a leaver), so SLT must reassign it.
+  const gone = new Set(ctx.school.people.filter((p) => p.left).map((p) => p.id));
+  if (fold.status === 'open' && gone.size && ((handlerId && gone.has(handlerId)) || deadlines.some((d) => d.open && d.ownerId && gone.has(d.ownerId))))
+    flags.push('needs_reassignment');
   const open = deadlines.filter((d) => d.open).map((d) => d.dueAt.getTime());
   return {
     status: fold.status,
@@ -203,8 +212,40 @@ export async function applyToCase(
   }
   // An item already queued (same key) is not queued again: retrying a use case never repeats a letter.
   const queued = new Set(record.outbox.map((o) => o.key));
-  const outbox = (p.outbox ? p.outbox(state, record) : []).filter((o) => !queued.has(o.key));
+  const outbox = holdForReview(
+    deps,
+    actor,
+    record,
+    now,
+    (p.outbox ? p.outbox(state, record) : []).filter((o) => !queued.has(o.key)),
+  );
   return deps.cases.update(record.id, record.version, { events, state, outbox, ...(p.set ? { set: p.set } : {}) });
+}
+
+/**
+ * Letters a person's action queued wait `deps.letterReviewMs` so that person can read and edit
+ * them first: each is held until then, and a `letter_review` message brings its preview card to
+ * their chat. Letters the jobs queue (SYSTEM) go at once: nobody is there to read them.
+ */
+function holdForReview(deps: Deps, actor: Actor, record: CaseRecord, now: Date, items: OutboxItem[]): OutboxItem[] {
+  const ms = deps.letterReviewMs ?? 0;
+  if (ms <= 0 || actor === SYSTEM) return items;
+  const holdUntil = new Date(now.getTime() + ms);
+  return items.flatMap((o) =>
+    o.kind !== 'letter'
+      ? [o]
+      : [
+          { ...o, holdUntil },
+          outboxItem(
+            `${o.key}:review`,
+            'message',
+            actor,
+            'letter_review',
+            { reference: record.reference, letterKey: o.key, template: o.template, holdUntil: holdUntil.toISOString() },
+            now,
+          ),
+        ],
+  );
 }
 
 /**

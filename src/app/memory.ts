@@ -24,9 +24,13 @@ export function sameComplainant(c: CaseRecord['complainant'], key: { name: strin
   );
 }
 
-/** The outbox items of one document that can be claimed now: pending, or stuck "sending" since before `staleBefore`. */
-export function claimable(item: OutboxItem, staleBefore: Date): boolean {
-  return item.status === 'pending' || (item.status === 'sending' && (item.claimedAt?.getTime() ?? 0) < staleBefore.getTime());
+/**
+ * The outbox items of one document that can be claimed now: pending (and not held for review
+ * past `now`), or stuck "sending" since before `staleBefore`.
+ */
+export function claimable(item: OutboxItem, staleBefore: Date, now: Date): boolean {
+  if (item.status === 'pending') return !item.holdUntil || new Date(item.holdUntil).getTime() <= now.getTime();
+  return item.status === 'sending' && (item.claimedAt?.getTime() ?? 0) < staleBefore.getTime();
 }
 
 export const MAX_ATTEMPTS = 8;
@@ -37,7 +41,7 @@ function claimIn(docs: Iterable<{ id: string; outbox: OutboxItem[] }>, now: Date
   for (const d of docs) {
     for (const [i, item] of d.outbox.entries()) {
       if (out.length >= limit) return out;
-      if (!claimable(item, staleBefore)) continue;
+      if (!claimable(item, staleBefore, now)) continue;
       const claimed = { ...item, status: 'sending' as const, claimedAt: now, attempts: item.attempts + 1 };
       d.outbox[i] = claimed;
       out.push({ id: d.id, item: copy(claimed) });
@@ -137,6 +141,19 @@ export class MemoryCaseStore implements CaseStore {
 
   async completeOutbox(caseId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }) {
     completeIn(this.cases.get(caseId), key, result);
+  }
+
+  async releaseLetter(id: string, key: string, change: Parameters<CaseStore['releaseLetter']>[2]): Promise<boolean> {
+    const c = this.cases.get(id);
+    if (!c || (change.expectedVersion !== undefined && c.version !== change.expectedVersion)) return false;
+    const i = c.outbox.findIndex((o) => o.key === key && o.kind === 'letter' && o.status === 'pending');
+    if (i < 0) return false;
+    const { holdUntil: _released, ...item } = c.outbox[i]!;
+    const edit = change.text !== undefined ? { editedText: change.text, ...(change.editedBy ? { editedBy: change.editedBy } : {}), editedAt: change.at } : {};
+    const outbox = [...c.outbox];
+    outbox[i] = { ...item, data: { ...item.data, ...copy(edit) } };
+    this.cases.set(id, { ...c, outbox, events: change.event ? [...c.events, copy(change.event)] : c.events, version: c.version + 1, updatedAt: new Date() });
+    return true;
   }
 
   async findExpired(today: string, limit: number): Promise<CaseRecord[]> {

@@ -130,8 +130,12 @@ export interface Person {
   email?: string;
   /** Policy roles they hold, plus "slt", "clerk", "panel_member" and "independent_panel_member". */
   roles: string[];
-  /** Set when the directory says they have left (account disabled or deleted); they keep their history. */
-  left?: { on: string; reason: 'disabled' | 'deleted' };
+  /**
+   * Set when the directory says they have left (account disabled or deleted); they keep their
+   * history. `on` is the school date it was first seen; `managerName` is their manager's name
+   * as the directory gave it then (for SLT's digest), when it gave one.
+   */
+  left?: { on: string; reason: 'disabled' | 'deleted'; managerName?: string };
 }
 
 export interface School {
@@ -189,6 +193,17 @@ export interface CaseStore {
   /** Claims up to `limit` pending outbox items (or ones stuck "sending" since before `staleBefore`). */
   claimOutbox(now: Date, staleBefore: Date, limit: number): Promise<Array<{ caseId: string; item: OutboxItem }>>;
   completeOutbox(caseId: string, key: string, result: { sentAt: Date } | { error: string; retry: boolean }): Promise<void>;
+  /**
+   * Lets a letter held for review go: only while it is still pending (never once claimed or sent),
+   * and on `expectedVersion` when given. In one conditional update: the edited text (data.editedText,
+   * editedBy, editedAt) when given, holdUntil cleared, `event` appended, version bumped. False if
+   * the letter was no longer pending (or the case had moved on from `expectedVersion`).
+   */
+  releaseLetter(
+    id: string,
+    key: string,
+    change: { text?: string; editedBy?: string; at: Date; event?: StoredEvent; expectedVersion?: number },
+  ): Promise<boolean>;
   /** Cases whose retention date has passed and which still hold personal data. */
   findExpired(today: string, limit: number): Promise<CaseRecord[]>;
   /** Replaces the personal data with `redacted` and drops the vexatious marking's reason. */

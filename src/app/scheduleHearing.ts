@@ -1,32 +1,19 @@
 /**
  * Schedule (or reschedule) the panel hearing of the current stage. The policy fold recounts
  * the hearing deadlines from the date (notice, papers, companion request, decision). The
- * complainant gets an invitation letter for each date, and a calendar request goes out for the
- * Graph adapter to book the hearing with the panel. Rescheduling needs a reason.
+ * complainant gets an invitation letter for each date, and a calendar request (template
+ * "hearing_booking", logged for the clerk) names who may sit. Rescheduling needs a reason.
+ * Booking the hearing at a time, with the panel invited in Outlook, is bookHearing.ts.
  */
 import { z } from 'zod';
 import { fromDayNumber } from '../domain/dates.js';
 import { AppError } from './errors.js';
-import { SYSTEM, applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
-import type { CaseRecord, School } from './ports.js';
+import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
+import { NO_EMAIL, latestBooking, panelCandidates } from './panel.js';
 import { expectedVersion, id, localDate, parseInput, reason } from './validation.js';
 import { requireManager, requireOpen } from './authorisation.js';
 
 export const scheduleHearingInput = z.object({ caseId: id, hearingOn: localDate, reason: reason.optional(), expectedVersion });
-
-/**
- * Panel members who were not involved: not the subject, nor anyone assigned to or deciding an
- * earlier stage (a panel member assigned to chair this stage stays on the list).
- */
-export function availablePanel(school: School, record: CaseRecord, pool = 'panel_member'): Array<{ id: string; name: string }> {
-  const involved = new Set<string>();
-  if (record.about.personId) involved.add(record.about.personId);
-  for (const e of record.events) {
-    if (e.type === 'handler_assigned' && e.personId && (e.stage ?? 0) < record.state.stage) involved.add(e.personId);
-    if (e.type === 'responded' && e.by !== SYSTEM) involved.add(e.by);
-  }
-  return school.people.filter((p) => p.roles.includes(pool) && !involved.has(p.id)).map((p) => ({ id: p.id, name: p.name }));
-}
 
 export async function scheduleHearing(deps: Deps, actor: Actor, raw: z.input<typeof scheduleHearingInput>) {
   const input = parseInput(scheduleHearingInput, raw);
@@ -45,7 +32,17 @@ export async function scheduleHearing(deps: Deps, actor: Actor, raw: z.input<typ
     const today = fromDayNumber(ctx.calendar.timezone.localDay(deps.clock.now().getTime()));
     if (input.hearingOn < today)
       throw new AppError('INVALID_INPUT', `The hearing cannot be in the past (today is ${today}).`, 'hearingOn in the past', 'hearingOn');
-    const previous = [...record.events].reverse().find((e) => e.type === 'hearing_scheduled' && e.stage === stage)?.hearingOn;
+    const last = latestBooking(record, stage);
+    // A hearing booked in Outlook moves with its event (bookHearing), never to a bare date that would leave the invitation behind.
+    if (last?.start && !last.cancelled) {
+      throw new AppError(
+        'NOT_ALLOWED',
+        'The hearing is booked in Outlook with the panel; move it from "Book panel" so the invitation moves too.',
+        'date-only reschedule of a booked hearing',
+        'hearingOn',
+      );
+    }
+    const previous = last && !last.cancelled ? last.hearingOn : undefined;
     if (previous !== undefined && !input.reason) {
       throw new AppError(
         'INVALID_INPUT',
@@ -88,7 +85,10 @@ export async function scheduleHearing(deps: Deps, actor: Actor, raw: z.input<typ
               school: ctx.school.name,
               stage,
               hearingOn: input.hearingOn,
-              panel: availablePanel(ctx.school, record, panel.pool ?? 'panel_member'),
+              // Who may sit (src/app/panel.ts); nobody is invited from here, so a missing email address does not rule anyone out.
+              panel: panelCandidates(ctx, record)
+                .filter((c) => !c.excluded || c.excluded === NO_EMAIL)
+                .map((c) => ({ id: c.id, name: c.name })),
               minMembers: panel.minMembers,
               independentMembers: panel.independentMembers,
               ...change,

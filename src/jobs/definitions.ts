@@ -11,6 +11,10 @@
  * | outbox.drain     | every 10 seconds      | sends queued messages and letters through the Messenger            |
  * | digest.overdue   | every 15 minutes      | once per school day by 08:30: SLT's list of everything overdue   |
  * | retention.purge  | daily, 02:30 (London) | anonymises cases whose retention date has come                     |
+ * | directory.check  | daily, 06:30 (London) | marks role holders who left (account disabled or deleted) and re-derives |
+ * |                  |                       | their schools' open cases; only with Microsoft Graph (directory.ts) |
+ * | hearings.responses | every 60 minutes    | reads the answers to hearing invitations still ahead; a member's   |
+ * |                  |                       | decline goes to the clerk with the next slots; only with Graph (hearings.ts) |
  */
 import { z } from 'zod';
 
@@ -41,6 +45,20 @@ export const JOBS = {
     timezone: 'Europe/London',
     lockLifetime: 30 * 60_000,
     description: 'anonymises cases on their retention date',
+  },
+  // Before the 08:00 digest, so SLT read about anyone who left overnight.
+  'directory.check': {
+    payload: z.object({ ...v1 }).strict(),
+    every: '30 6 * * *',
+    timezone: 'Europe/London',
+    lockLifetime: 30 * 60_000,
+    description: 'marks people who left the organisation (directory account disabled or deleted) and flags their cases for reassignment',
+  },
+  'hearings.responses': {
+    payload: z.object({ ...v1 }).strict(),
+    every: 60 * 60_000,
+    lockLifetime: 10 * 60_000,
+    description: "reads panel members' and complainants' answers to hearing invitations; flags a member's decline to the clerk",
   },
 } as const satisfies Record<string, JobDefinition>;
 

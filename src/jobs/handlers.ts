@@ -31,7 +31,7 @@
  * still announced while someone is at work (due Saturday 11:00: Friday 13:00).
  */
 import { ESCALATION_WINDOW_LAPSED } from '../domain/case.js';
-import type { SchoolCalendar } from '../domain/calendar.js';
+import { isTeachingDay, type SchoolCalendar } from '../domain/calendar.js';
 import { DAY_MS, TimeZone, dayNumber, fromDayNumber, isWeekend } from '../domain/dates.js';
 import { AppError } from '../app/errors.js';
 import { SYSTEM, applyToCase, canSee, caseSummary, holders, outboxItem, schoolContext, type Deps, type SchoolContext } from '../app/caseFlow.js';
@@ -82,11 +82,8 @@ function isWorking(cal: SchoolCalendar, day: number): boolean {
   }
 }
 
-/** A school day; a working day where the calendar has no terms or does not reach. */
-export function isTeachingDay(cal: SchoolCalendar, day: number): boolean {
-  if (cal.firstTermDay === undefined || day < cal.firstTermDay || day > cal.lastTermDay!) return isWorking(cal, day);
-  return cal.isSchoolDay(day);
-}
+/** A school day; a working day where the calendar has no terms or does not reach (now in the domain, shared with hearing dates). */
+export { isTeachingDay };
 
 function stepTeachingDay(cal: SchoolCalendar, day: number, step: 1 | -1): number {
   for (let d = day + step, i = 0; i < 400; d += step, i++) if (isTeachingDay(cal, d)) return d;
@@ -225,15 +222,17 @@ async function sweepCase(ctx: JobContext, sc: SchoolContext, record: CaseRecord,
     const level = nudgeLevelAt(cal, d, now.getTime());
     if (!level) continue;
     const key = `${d.stage}:${d.kind}:${d.due}:${level}`;
-    // Nobody holds the role that owes it: SLT are told instead (never the person the complaint is about).
-    const recipients = d.ownerId ? [{ to: d.ownerId, key }] : holders(sc.school, 'slt', record.about.personId).map((to) => ({ to, key: `${key}:slt:${to}` }));
+    // Nobody holds the role that owes it, or the person who does has left: SLT are told instead
+    // (never the person the complaint is about).
+    const owner = d.ownerId && !sc.school.people.some((p) => p.id === d.ownerId && p.left) ? d.ownerId : undefined;
+    const recipients = owner ? [{ to: owner, key }] : holders(sc.school, 'slt', record.about.personId).map((to) => ({ to, key: `${key}:slt:${to}` }));
     if (!recipients.length) ctx.log.warn({ event: 'nudge_no_recipient', caseId: record.id, deadline: key, role: d.owner }, 'nobody holds the role that owes this deadline, and the school has no SLT to tell');
     for (const r of recipients) {
       if (record.nudges.includes(r.key)) continue;
       const data = {
         ...caseSummary(record, record.state, sc),
         nudge: { stage: d.stage, kind: d.kind, due: d.due, level, owner: d.owner },
-        ...(d.ownerId ? {} : { unfilledRole: d.owner }),
+        ...(owner ? {} : { unfilledRole: d.owner }),
       };
       const item = outboxItem(`${record.id}:nudge:${r.key}`, 'message', r.to, `deadline_${level}`, data, now);
       if (await ctx.deps.cases.claimNudge(record.id, r.key, item)) {
@@ -291,6 +290,36 @@ export interface DigestResult {
   digests: number;
 }
 
+/** Someone the directory says has left (directory.check), as SLT's digest lists them. */
+export interface LeaverItem {
+  personId: string;
+  name: string;
+  reason: 'disabled' | 'deleted';
+  /** School date it was first seen. */
+  on: string;
+  managerName?: string;
+  /** Open cases still theirs (assigned to them by name, or a deadline they owe), for SLT to reassign. */
+  cases: Array<{ caseId: string; reference: string }>;
+}
+
+/** The school's leavers, each with the open cases still theirs that `personId` may see. */
+export function leaverItems(school: School, casesOf: Map<string, CaseRecord[]>, personId: string): LeaverItem[] {
+  return school.people.flatMap((p) =>
+    p.left
+      ? [
+          {
+            personId: p.id,
+            name: p.name,
+            reason: p.left.reason,
+            on: p.left.on,
+            ...(p.left.managerName ? { managerName: p.left.managerName } : {}),
+            cases: (casesOf.get(p.id) ?? []).filter((c) => canSee(school, c, personId)).map((c) => ({ caseId: c.id, reference: c.reference })),
+          },
+        ]
+      : [],
+  );
+}
+
 /** Every overdue item of the school the person may see (never a complaint about them), oldest first. */
 export function overdueItems(school: School, cases: CaseRecord[], personId: string, now: Date): OverdueItem[] {
   const items: OverdueItem[] = [];
@@ -304,7 +333,11 @@ export function overdueItems(school: School, cases: CaseRecord[], personId: stri
   return items.sort((a, b) => a.due.localeCompare(b.due) || a.reference.localeCompare(b.reference) || a.stage - b.stage);
 }
 
-/** Once per school day, from 08:00 to 17:00 school time (so by 08:30): each SLT member gets one list of everything overdue. */
+/**
+ * Once per school day, from 08:00 to 17:00 school time (so by 08:30): each SLT member gets one
+ * list of everything overdue and of the people who have left, with the cases still theirs. It
+ * goes when something is overdue or a leaver still holds an open case.
+ */
 export async function sendOverdueDigests(ctx: JobContext): Promise<DigestResult> {
   const { deps } = ctx;
   const now = deps.clock.now();
@@ -322,13 +355,17 @@ export async function sendOverdueDigests(ctx: JobContext): Promise<DigestResult>
     const waiting = holders(school, 'slt').filter((id) => !school.digests.includes(`${date}:${id}`));
     if (!waiting.length) continue;
     const cases = await deps.cases.find({ schoolId: school.id, status: 'open', dueBefore: now });
+    const casesOf = new Map<string, CaseRecord[]>();
+    for (const p of school.people) if (p.left) casesOf.set(p.id, await deps.cases.find({ schoolId: school.id, status: 'open', responsibleId: p.id }));
     for (const personId of waiting) {
       const items = overdueItems(school, cases, personId, now);
-      if (!items.length) continue;
-      const item = outboxItem(`${school.id}:digest:${date}:${personId}`, 'message', personId, 'overdue_digest', { school: school.name, date, count: items.length, items }, now);
+      const leavers = leaverItems(school, casesOf, personId);
+      if (!items.length && !leavers.some((l) => l.cases.length)) continue;
+      const data = { school: school.name, date, count: items.length, items, ...(leavers.length ? { leavers } : {}) };
+      const item = outboxItem(`${school.id}:digest:${date}:${personId}`, 'message', personId, 'overdue_digest', data, now);
       if (await deps.schools.claimDigest(school.id, `${date}:${personId}`, item)) {
         result.digests++;
-        ctx.log.info({ event: 'digest_queued', schoolId: school.id, to: personId, date, items: items.length }, 'overdue digest queued');
+        ctx.log.info({ event: 'digest_queued', schoolId: school.id, to: personId, date, items: items.length, leavers: leavers.length }, 'overdue digest queued');
       }
     }
   }

@@ -23,6 +23,8 @@ import type { Messenger } from '../app/ports.js';
 import type { Log } from '../log.js';
 import { JOBS, JOB_NAMES, initialPayload, parsePayload, type JobName } from './definitions.js';
 import { drainOutbox, purgeExpired, sendOverdueDigests, sweepDeadlines, type JobContext } from './handlers.js';
+import { checkDirectory } from './directory.js';
+import { checkHearingAnswers } from './hearings.js';
 
 export const AGENDA_COLLECTION = 'agendaJobs';
 
@@ -61,6 +63,8 @@ const HANDLERS: Record<JobName, Handler> = {
   'outbox.drain': (ctx, p) => drainOutbox(ctx, { batch: p.batch as number }),
   'digest.overdue': (ctx) => sendOverdueDigests(ctx),
   'retention.purge': (ctx) => purgeExpired(ctx),
+  'directory.check': (ctx) => checkDirectory(ctx),
+  'hearings.responses': (ctx) => checkHearingAnswers(ctx),
 };
 
 export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {

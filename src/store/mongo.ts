@@ -22,6 +22,8 @@ const outboxSchema = new Schema(
     claimedAt: Date,
     sentAt: Date,
     error: String,
+    /** A letter held for its author to preview: not claimed before this instant. */
+    holdUntil: Date,
   },
   { _id: false, minimize: false },
 );
@@ -100,7 +102,25 @@ const schoolSchema = new Schema(
     customPolicy: Schema.Types.Mixed,
     referencePrefix: { type: String, required: true },
     calendar: { type: Schema.Types.Mixed, required: true },
-    people: { type: [new Schema({ id: String, name: String, email: String, roles: [String] }, { _id: false })], default: [] },
+    people: {
+      type: [
+        new Schema(
+          {
+            id: String,
+            name: String,
+            email: String,
+            roles: [String],
+            // Set by the directory.check job when their account is disabled or deleted.
+            left: {
+              type: new Schema({ on: String, reason: { type: String, enum: ['disabled', 'deleted'] }, managerName: String }, { _id: false }),
+              required: false,
+            },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
     outbox: { type: [outboxSchema], default: [] },
     digests: { type: [String], default: [] },
     version: { type: Number, default: 1 },
@@ -288,6 +308,24 @@ export class MongoCaseStore implements CaseStore {
     return completeIn(this.model, caseId, key, result);
   }
 
+  /** One conditional update: the letter must still be pending (a claimed or sent one is never changed). */
+  releaseLetter(id: string, key: string, change: Parameters<CaseStore['releaseLetter']>[2]) {
+    const set: Record<string, unknown> = { updatedAt: new Date() };
+    if (change.text !== undefined) {
+      set['outbox.$[o].data.editedText'] = change.text;
+      if (change.editedBy) set['outbox.$[o].data.editedBy'] = change.editedBy;
+      set['outbox.$[o].data.editedAt'] = change.at;
+    }
+    return db(async () => {
+      const r = await this.model.updateOne(
+        { _id: id, ...(change.expectedVersion !== undefined ? { version: change.expectedVersion } : {}), outbox: { $elemMatch: { key, kind: 'letter', status: 'pending' } } },
+        { $set: set, $unset: { 'outbox.$[o].holdUntil': '' }, ...(change.event ? { $push: { events: change.event } as Push } : {}), $inc: { version: 1 } },
+        { arrayFilters: [{ 'o.key': key }] },
+      );
+      return r.modifiedCount === 1;
+    });
+  }
+
   findExpired(today: string, limit: number) {
     return db(async () => (await this.model.find({ purgedAt: { $exists: false }, 'state.retainUntil': { $lte: today } }).limit(limit).toArray()).map((d) => toCase(d as Doc)!));
   }
@@ -303,14 +341,23 @@ export class MongoCaseStore implements CaseStore {
 async function claimFrom(model: Docs, now: Date, staleBefore: Date, limit: number): Promise<Array<{ id: string; item: OutboxItem }>> {
   return db(async () => {
     const docs = await model
-      .find({ $or: [{ 'outbox.status': 'pending' }, { outbox: { $elemMatch: { status: 'sending', claimedAt: { $lt: staleBefore } } } }] }, { projection: { outbox: 1 } })
+      .find(
+        {
+          $or: [
+            // Not documents whose only pending items are letters held for review: they would fill the batch and starve the rest.
+            { outbox: { $elemMatch: { status: 'pending', $or: [{ holdUntil: null }, { holdUntil: { $lte: now } }] } } },
+            { outbox: { $elemMatch: { status: 'sending', claimedAt: { $lt: staleBefore } } } },
+          ],
+        },
+        { projection: { outbox: 1 } },
+      )
       .limit(limit)
       .toArray();
     const out: Array<{ id: string; item: OutboxItem }> = [];
     for (const doc of docs) {
       for (const item of (doc.outbox ?? []) as OutboxItem[]) {
         if (out.length >= limit) return out;
-        if (!claimable(item, staleBefore)) continue;
+        if (!claimable(item, staleBefore, now)) continue;
         // The guard (still this status and attempt count) is in the query; the element is picked by
         // its unique key through arrayFilters. Not `$elemMatch` with "$": the embedded server cannot
         // resolve that positional operator, and re-checks array filters field by field as it sets them.

@@ -528,7 +528,7 @@ describe('the Teams conversation (in-memory stores)', () => {
     it('refresh gives whoever opens the card the current state; someone else’s change shows as a notice, not an overwrite', async () => {
       const { record } = await recordedCase(h);
       const fresh = only(await h.press(P.headOfSchool, 'case.refresh', { caseId: record.id, version: record.version }), 'case-task');
-      expect(fresh.can).toEqual({ acknowledge: true, outcome: true, extend: true, reassign: true, escalate: false });
+      expect(fresh.can).toEqual({ acknowledge: true, outcome: true, extend: true, reassign: true, escalate: false, bookPanel: false });
       expect(fresh.outcomes.map((o) => o.id)).toEqual(['resolved', 'upheld', 'partially_upheld', 'not_upheld']);
       expect(fresh.people.map((p) => p.name)).toEqual([]); // nobody else holds head_of_school
       // The deputy extends the respond deadline; Hana's card (old version) then tries to extend too.

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_NAMES, renderCard, type AdaptiveCardJson } from '../../bot/cards.js';
 import type { CardData, CardName } from '../../bot/cardTypes.js';
 import { startCardRenderer, type CardRenderer, type RenderOptions } from './browser.js';
-import { keyTexts, samples } from './samples.js';
+import { keyTexts, panelSteps, samples } from './samples.js';
 
 const { late: _late, timeLimit: _limit, ...onTime } = samples['intake-details'];
 const { handlerName: _handler, ...unassigned } = samples['case-task'].header;
 const { notice: _notice, ...quiet } = samples['case-task'];
+const { when: _when, ...heldLetter } = samples['letter-preview'];
 
 /** The other shapes each card is sent in: empty lists, optional parts missing, other levels. */
 const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> = [
@@ -26,7 +27,7 @@ const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> =
   [
     'task nobody may act on',
     'case-task',
-    { ...quiet, header: unassigned, can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false }, values: {}, errors: {} },
+    { ...quiet, header: unassigned, can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, bookPanel: false }, values: {}, errors: {} },
   ],
   ['task without deadlines', 'case-task', { ...quiet, deadlines: [], errors: {} }],
   ['case view without history', 'case-view', { ...samples['case-view'], history: [] }],
@@ -34,6 +35,14 @@ const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> =
   ['nudge due soon', 'nudge', { ...samples.nudge, level: 'due_soon' }],
   ['nudge due today', 'nudge', { ...samples.nudge, level: 'due_today' }],
   ['digest with nothing overdue', 'digest', { ...samples.digest, items: [] }],
+  ['task at a panel stage with the hearing booked', 'case-task', { ...quiet, can: { ...quiet.can, bookPanel: true }, hearing: 'Tue 15 Dec 2026, 10:00-12:00', errors: {} }],
+  ...panelSteps.map(([label, data]) => [label, 'panel-booking', data] as ['panel booking', 'panel-booking', CardData['panel-booking']]),
+  ['letter already sent, read-only', 'letter-preview', { ...heldLetter, editable: false, status: 'Sent by Hana Head on Tue 10 Nov 2026, 10:25.' }],
+  [
+    'letter with a problem in its text',
+    'letter-preview',
+    { ...samples['letter-preview'], values: { text: '' }, errors: { text: 'The letter is empty.', form: 'This complaint changed.' } },
+  ],
 ];
 
 let renderer: CardRenderer;
@@ -101,6 +110,17 @@ describe('cards rendered by the Adaptive Cards JS renderer in Chromium', () => {
     const at = (s: string) => r.visibleText.indexOf(s);
     expect(at('Write the decision and the reasons for it, as the complainant will read them.')).toBeGreaterThan(at('The decision and the reasons for it'));
     for (const outcome of ['Upheld', 'Partially upheld', 'Not upheld']) expect(r.visibleText).toContain(outcome);
+  });
+
+  it('the letter preview shows the letter in the box to edit, and read-only once sent', async () => {
+    const held = await renderClean(renderCard('letter-preview', samples['letter-preview']));
+    expect(held.inputValues.text).toBe(samples['letter-preview'].values.text);
+    expect(held.visibleText).toContain('Send now');
+    const gone = await renderClean(renderCard('letter-preview', { ...heldLetter, editable: false, status: 'Sent by Hana Head on Tue 10 Nov 2026, 10:25.' }));
+    expect(gone.inputValues).toEqual({});
+    expect(gone.visibleText).toContain('Sent by Hana Head on Tue 10 Nov 2026, 10:25.');
+    expect(gone.visibleText).toContain('Dear Priya Parent,');
+    expect(gone.visibleText).not.toContain('Send now');
   });
 
   it('the check itself notices a card the renderer does not accept', async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ADAPTIVE_CARD_CONTENT_TYPE, CARD_NAMES, CardBindingError, cardAttachment, renderCard, type AdaptiveCardJson } from '../../bot/cards.js';
 import { VERBS, type CardData, type CardName } from '../../bot/cardTypes.js';
-import { CASE_ID, DRAFT_ID, REFERENCE, samples } from './samples.js';
+import { CASE_ID, DRAFT_ID, REFERENCE, panelSteps, samples } from './samples.js';
 
 type Json = Record<string, unknown>;
 
@@ -60,9 +60,11 @@ const FORMS = {
   'intake-outcome': ['desiredOutcome'],
   'intake-review': ['duplicates'],
   'case-task': ['outcome', 'decision', 'extendKind', 'extendDue', 'extendReason', 'reassignTo', 'reassignReason', 'escalateGrounds'],
+  'panel-booking': ['memberIds', 'organiser', 'venue', 'online', 'durationMinutes'],
+  'letter-preview': ['text'],
 } as const satisfies Partial<Record<CardName, readonly string[]>>;
 type FormName = keyof typeof FORMS;
-const TOGGLES = new Set(['recordOutOfScope', 'lookedAfterChild']);
+const TOGGLES = new Set(['recordOutOfScope', 'lookedAfterChild', 'online']);
 const DATES = new Set(['incidentOn', 'receivedOn', 'extendDue']);
 const FORM_NAMES = Object.keys(FORMS) as FormName[];
 
@@ -302,7 +304,7 @@ describe('case task', () => {
   const allowed = (can: Partial<CardData['case-task']['can']>) =>
     renderCard('case-task', {
       ...clone(data),
-      can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, ...can },
+      can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, bookPanel: false, ...can },
       errors: {},
     });
 
@@ -359,6 +361,7 @@ describe('case task', () => {
     ['extend', 'case.extend', ['extendKind', 'extendDue', 'extendReason']],
     ['reassign', 'case.reassign', ['reassignTo', 'reassignReason']],
     ['escalate', 'case.escalate', ['escalateGrounds']],
+    ['bookPanel', 'panel.open', []],
   ] as const)('allowed only to %s: only that button and its fields', (can, verb, fields) => {
     const card = allowed({ [can]: true });
     expect(executes(card).map((a) => a.verb)).toEqual(['case.refresh', verb]);
@@ -397,6 +400,71 @@ describe('case task', () => {
     const { handlerName: _h, ...header } = data.header;
     const card = renderCard('case-task', { ...data, header });
     expect(strings(card)).not.toContain('Handled by');
+  });
+});
+
+describe('panel booking', () => {
+  const [date, booked, declined] = panelSteps.map(([, d]) => d);
+
+  it('choose: the rule, who is eligible (independent ones marked) and who is not and why; Find dates sends the choice', () => {
+    const data = samples['panel-booking'];
+    const card = renderCard('panel-booking', data);
+    const text = strings(card);
+    expect(text).toContain(data.rule);
+    expect(input(card, 'memberIds').node.isMultiSelect).toBe(true);
+    expect(input(card, 'memberIds').node.choices).toEqual(data.choose!.candidates.map((c) => ({ title: c.title, value: c.id })));
+    expect(input(card, 'memberIds').node.value).toBe(data.values.memberIds);
+    expect(text).toContain('Tom Teacher: the complaint is about them');
+    expect(executes(card).map((a) => [a.verb, a.data, a.associatedInputs])).toEqual([['panel.propose', { caseId: CASE_ID, version: 6 }, 'auto']]);
+  });
+
+  it('date: the window, the proposals with "another date" last, and Book and Back carrying the panel chosen', () => {
+    const card = renderCard('panel-booking', date!);
+    expect(strings(card)).toContain(date!.date!.window);
+    expect(input(card, 'slot').node.choices).toEqual([...date!.date!.slots.map((s) => ({ title: s.title, value: s.value })), { title: 'Another date and time (type it below)', value: 'other' }]);
+    expect(after(card, 'reason')?.text).toBe(date!.errors.reason);
+    expect(inputs(card).filter((o) => o.node.isRequired)).toEqual([]); // Back must always work
+    const carried = { caseId: CASE_ID, version: 6, ...date!.date!.choice };
+    expect(executes(card).map((a) => [a.verb, a.data])).toEqual([
+      ['panel.book', carried],
+      ['panel.back', carried],
+    ]);
+    expect(execute(card, 'panel.book').title).toBe('Book the hearing');
+    const moving = renderCard('panel-booking', { ...date!, date: { ...date!.date!, rescheduling: true } });
+    expect(execute(moving, 'panel.book').title).toBe('Move the hearing');
+    expect(input(moving, 'reason').node.label).toMatch(/^Why the hearing is moving \(required/);
+  });
+
+  it('booked: when, where, the Teams link, each answer; check, move and cancel (with a required reason) for this version', () => {
+    const card = renderCard('panel-booking', booked!);
+    const text = strings(card);
+    expect(text).toContain('Tue 15 Dec 2026, 10:00-12:00');
+    expect(text).toContain(`[Join the Teams meeting](${booked!.booked!.joinUrl})`);
+    expect([...objects(card)].find((o) => o.node.text === 'Declined')!.node.color).toBe('attention');
+    expect(text).toContain('Rejected: no answer by Mon 30 Nov 2026');
+    expect(executes(card).map((a) => [a.verb, a.data])).toEqual([
+      ['panel.responses', { caseId: CASE_ID, version: 7 }],
+      ['panel.reschedule', { caseId: CASE_ID, version: 7 }],
+      ['panel.cancel', { caseId: CASE_ID, version: 7 }],
+    ]);
+    expect(input(card, 'cancelReason').node.isRequired).toBe(true);
+    expect(text.join('\n')).not.toContain('may go ahead');
+    const absent = strings(renderCard('panel-booking', { ...booked!, booked: { ...booked!.booked!, mayProceed: 'The hearing may go ahead in their absence (NMAT §14).' } }));
+    expect(absent).toContain('The hearing may go ahead in their absence (NMAT §14).');
+  });
+
+  it('a member declined: who, the next free times, and a button to open the booking', () => {
+    const card = renderCard('panel-booking', declined!);
+    expect(strings(card)).toEqual(expect.arrayContaining([declined!.declined!.text, ...declined!.declined!.slots]));
+    expect(executes(card).map((a) => [a.verb, a.data])).toEqual([['panel.open', { caseId: CASE_ID }]]);
+  });
+
+  it('the task card of a panel stage opens the booking, named for whether a hearing is booked', () => {
+    const task = { ...samples['case-task'], can: { ...samples['case-task'].can, bookPanel: true }, errors: {} };
+    expect(execute(renderCard('case-task', task), 'panel.open').title).toBe('Book the panel hearing');
+    const bookedTask = renderCard('case-task', { ...task, hearing: 'Tue 15 Dec 2026, 10:00-12:00' });
+    expect(execute(bookedTask, 'panel.open').title).toBe('Panel hearing');
+    expect(strings(bookedTask)).toContain('Tue 15 Dec 2026, 10:00-12:00');
   });
 });
 
@@ -478,6 +546,55 @@ describe('the other cards', () => {
     expect(isErrorBlock(after(card, 'role_head_of_school'))).toBe(false);
     expect(input(card, 'policy').node.choices).toEqual(samples.setup.policies.map((p) => ({ title: p.name, value: p.id })));
     expect(execute(card, 'setup.submit').associatedInputs).toBe('auto');
+  });
+});
+
+describe('letter preview', () => {
+  const data = samples['letter-preview'];
+  const sent = (): CardData['letter-preview'] => {
+    const { when: _w, ...rest } = clone(data);
+    return { ...rest, editable: false, status: 'Sent by Hana Head on Tue 10 Nov 2026, 10:25.' };
+  };
+
+  it('held: who it goes to and how, the subject, the letter in a box to edit, and when it goes by itself', () => {
+    const card = renderCard('letter-preview', data);
+    const text = strings(card);
+    expect(text).toContain('Priya Parent (by email)');
+    expect(text).toContain(data.subject);
+    expect(text).toContain('Goes at 10:25 unless you send it sooner.');
+    const box = input(card, 'text').node;
+    expect(box).toMatchObject({ type: 'Input.Text', isMultiline: true, value: data.values.text, isRequired: true });
+    expect(box.value).toContain('Dear Priya Parent,');
+  });
+
+  it('Send now carries the case, the letter and the version with the text typed; refresh asks for this letter as it stands', () => {
+    const card = renderCard('letter-preview', data);
+    const send = execute(card, 'letter.send');
+    expect(send).toMatchObject({ title: 'Send now', associatedInputs: 'auto', data: { caseId: CASE_ID, key: data.key, version: 5 } });
+    const refresh = { type: 'Action.Execute', title: 'Refresh', verb: 'letter.refresh', data: { caseId: CASE_ID, key: data.key } };
+    expect(card.refresh).toEqual({ action: refresh });
+    expect(executes(card).filter((a) => a.verb === 'letter.refresh')).toHaveLength(2);
+  });
+
+  it('gone: read-only, saying who sent it and when, the letter paragraph by paragraph, and no Send now', () => {
+    const card = renderCard('letter-preview', sent());
+    expect(inputs(card)).toEqual([]);
+    expect(executes(card).map((a) => a.verb)).toEqual(['letter.refresh', 'letter.refresh']);
+    const text = strings(card);
+    expect(text).toContain('Sent by Hana Head on Tue 10 Nov 2026, 10:25.');
+    expect(text).not.toContain('Goes at 10:25 unless you send it sooner.');
+    for (const p of data.paragraphs) expect(text).toContain(p.text);
+  });
+
+  it('a problem with the text shows under the box, keeping what was typed; a refusal shows on top', () => {
+    const card = renderCard('letter-preview', {
+      ...data,
+      values: { text: '   ' },
+      errors: { text: 'The letter is empty.', form: 'This letter was already sent.' },
+    });
+    expect(input(card, 'text').node.value).toBe('   ');
+    expect(after(card, 'text')?.text).toBe('The letter is empty.');
+    expect(strings(card)).toContain('This letter was already sent.');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import type { CardData, CardName, DeadlineView } from '../../bot/cardTypes.js';
 import { builtInPolicy } from '../../src/domain/packs/index.js';
+import { renderLetter } from '../../src/letters/letters.js';
 import { P, nmatSchool } from '../helpers/app.js';
 
 const policy = builtInPolicy('nmat');
@@ -56,6 +57,9 @@ const outcomes = [
   { id: 'partially_upheld', label: 'Partially upheld' },
   { id: 'not_upheld', label: 'Not upheld' },
 ];
+
+const PANEL_RULE = 'At least 3 people not involved in the complaint before, one of them independent of the school (NMAT §14).';
+const panelHeader = { ...header, stage: 4, stageName: policy.stages[3]!.name, handlerName: 'Gail Clerk', version: 6 } satisfies CardData['case-task']['header'];
 
 const people = school.people.filter((p) => p.id !== P.teacher && p.roles.length).map((p) => ({ id: p.id, name: p.name }));
 
@@ -169,7 +173,7 @@ export const samples: { [N in CardName]: CardData[N] } = {
   'case-task': {
     header,
     deadlines,
-    can: { acknowledge: true, outcome: true, extend: true, reassign: true, escalate: true },
+    can: { acknowledge: true, outcome: true, extend: true, reassign: true, escalate: true, bookPanel: false },
     outcomes,
     extendable: [{ kind: 'respond', label: 'Respond' }],
     people,
@@ -203,7 +207,130 @@ export const samples: { [N in CardName]: CardData[N] } = {
       { caseId: 'case-01J9Z7', reference: 'NMAT-2026-0002', stage: 1, label: 'Acknowledge', dueText: 'Thu 12 Nov 2026', owner: 'Tom Teacher' },
     ],
   },
+  'panel-booking': {
+    step: 'choose',
+    header: panelHeader,
+    rule: PANEL_RULE,
+    values: { memberIds: `${P.panel1},${P.panel2}`, organiser: 'gail.clerk@nunthorpe.org.uk', venue: '', online: 'true', durationMinutes: '120' },
+    errors: { memberIds: 'One member must be independent of the school (NMAT §14): choose one marked independent.' },
+    choose: {
+      ruleStatus: 'Not met yet: choose 1 more member, and one independent of the school.',
+      ruleMet: false,
+      candidates: [
+        { id: P.panel1, title: 'Pat Panel' },
+        { id: P.panel2, title: 'Pam Panel' },
+        { id: P.panel3, title: 'Ian Independent (independent of the school)' },
+      ],
+      excluded: [
+        { name: 'Tom Teacher', why: 'the complaint is about them' },
+        { name: 'Hana Head', why: 'handled stage 2' },
+      ],
+    },
+  },
+  'letter-preview': letterPreview(),
 };
+
+/** The acknowledgement of stage 2 as the letter templates write it, waiting for Hana Head to check it. */
+function letterPreview(): CardData['letter-preview'] {
+  const letter = renderLetter('acknowledgement', {
+    schoolName: school.name,
+    complainantName: 'Priya Parent',
+    reference: REFERENCE,
+    policy,
+    stage: 2,
+    date: '2026-11-10',
+    stageReceivedOn: '2026-11-09',
+    deadlines: [{ stage: 2, kind: 'respond', due: '2026-11-23' }],
+  });
+  const text = letter.text.trim();
+  return {
+    caseId: CASE_ID,
+    key: `${CASE_ID}:letter:acknowledgement:2`,
+    version: 5,
+    reference: REFERENCE,
+    schoolName: school.name,
+    title: 'Acknowledgement letter',
+    to: 'Priya Parent (by email)',
+    subject: letter.subject,
+    editable: true,
+    when: 'Goes at 10:25 unless you send it sooner.',
+    paragraphs: text.split(/\n\s*\n/).map((t) => ({ text: t })),
+    values: { text },
+    errors: {},
+    refreshUserIds: [],
+  };
+}
+
+const panelChoice = { memberIds: `${P.panel1},${P.panel2},${P.panel3}`, organiser: 'gail.clerk@nunthorpe.org.uk', venue: 'Meeting room 2', online: 'true', durationMinutes: '120' };
+
+/** The panel booking card's other steps (the sample above is its first). */
+export const panelSteps: Array<[string, CardData['panel-booking']]> = [
+  [
+    'panel booking: pick a date',
+    {
+      step: 'date',
+      header: panelHeader,
+      rule: PANEL_RULE,
+      values: { slot: 'other', otherStart: '2027-01-08 10:00', reason: '' },
+      errors: { reason: 'This date is outside the window the policy allows: give the reason.' },
+      date: {
+        window: "Between Fri 11 Dec 2026 and Fri 18 Dec 2026: at least 10 school days' notice; within 15 school days of the request (NMAT §14).",
+        panel: 'Pat Panel, Pam Panel and Ian Independent (independent of the school)',
+        slots: [
+          { value: '2026-12-15T10:00', title: 'Tue 15 Dec 2026, 10:00-12:00' },
+          { value: '2026-12-16T09:00', title: 'Wed 16 Dec 2026, 09:00-11:00' },
+          { value: '2026-12-21T09:00', title: 'Mon 21 Dec 2026, 09:00-11:00 (outside the window)' },
+        ],
+        unavailable: "Pam Panel's calendar could not be read: check with them that the time suits.",
+        rescheduling: false,
+        choice: panelChoice,
+      },
+    },
+  ],
+  [
+    'panel booking: booked',
+    {
+      step: 'booked',
+      header: { ...panelHeader, version: 7 },
+      rule: PANEL_RULE,
+      notice: 'Hearing booked by Gail Clerk on Mon 23 Nov 2026: Tue 15 Dec 2026, 10:00-12:00. The invitations and the letter to the complainant are on their way.',
+      values: {},
+      errors: {},
+      booked: {
+        when: 'Tue 15 Dec 2026, 10:00-12:00',
+        where: 'Meeting room 2, and a Teams meeting',
+        joinUrl: 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_example',
+        organiser: 'gail.clerk@nunthorpe.org.uk',
+        invitation: 'Sent from Outlook',
+        members: [
+          { name: 'Pat Panel', answer: 'Accepted', declined: false },
+          { name: 'Pam Panel', answer: 'Declined', declined: true },
+          { name: 'Ian Independent', answer: 'No answer yet', declined: false },
+        ],
+        complainant: 'invited by letter; no answer yet',
+        dates: [
+          { hearingOn: 'Tue 8 Dec 2026', offeredOn: 'offered Mon 23 Nov 2026', status: 'Rejected: no answer by Mon 30 Nov 2026' },
+          { hearingOn: 'Tue 15 Dec 2026', offeredOn: 'offered Tue 1 Dec 2026', status: 'Waiting for an answer by Tue 8 Dec 2026' },
+        ],
+        rejected: 'Dates rejected so far: 1 of 3.',
+      },
+    },
+  ],
+  [
+    'panel booking: a member declined',
+    {
+      step: 'declined',
+      header: panelHeader,
+      rule: PANEL_RULE,
+      values: {},
+      errors: {},
+      declined: {
+        text: 'Pam Panel declined the panel hearing on Tue 15 Dec 2026, 10:00. Move the hearing to a time that suits the panel, or choose another member.',
+        slots: ['Wed 16 Dec 2026, 09:00-11:00', 'Thu 17 Dec 2026, 13:00-15:00'],
+      },
+    },
+  ],
+];
 
 /** Key texts each card must show once rendered: reference, due dates, field errors. */
 export const keyTexts: { [N in CardName]: string[] } = {
@@ -229,4 +356,20 @@ export const keyTexts: { [N in CardName]: string[] } = {
   'case-list': [REFERENCE, 'NMAT-2026-0002', '1 deadline overdue', 'Respond by Mon 23 Nov 2026'],
   nudge: [REFERENCE, 'Respond was due Mon 23 Nov 2026'],
   digest: ['Nunthorpe Academy', REFERENCE, 'Mon 23 Nov 2026', 'Thu 12 Nov 2026', 'Tom Teacher'],
+  'panel-booking': [
+    REFERENCE,
+    'Step 1 of 3 · Choose the panel',
+    'independent of the school (NMAT §14)',
+    'Ian Independent (independent of the school)',
+    'Tom Teacher: the complaint is about them',
+    'One member must be independent of the school (NMAT §14): choose one marked independent.',
+  ],
+  'letter-preview': [
+    REFERENCE,
+    'Acknowledgement letter',
+    'Priya Parent (by email)',
+    'Your complaint NMAT-2026-0001: acknowledgement (Nunthorpe Academy)',
+    'Goes at 10:25 unless you send it sooner.',
+    'Send now',
+  ],
 };

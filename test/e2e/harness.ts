@@ -104,6 +104,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     JOBS_EVERY: opts.every ?? 'outbox.drain=300,deadlines.sweep=1000,digest.overdue=1000',
     JOBS_PROCESS_EVERY_MS: String(opts.processEveryMs ?? 200),
     LOG_LEVEL: opts.logLevel ?? 'warn',
+    // Letters go without waiting for a preview, so the end-to-end timings stay as they were.
+    LETTER_REVIEW_MINUTES: '0',
     ...opts.env,
   };
   const logs: Array<Record<string, unknown>> = [];

@@ -1,0 +1,601 @@
+/**
+ * The clerk's panel booking in Teams: one card (cards/panel-booking.json) in steps, opened from
+ * the task card of a hearing stage by whoever manages the case (the clerk, SLT, or the owner of
+ * the hearing deadline).
+ *
+ *   choose (panel.propose) -> date (panel.book; panel.back keeps the choice) -> booked
+ *   booked: panel.responses (check answers now), panel.reschedule (-> date, reason required),
+ *           panel.cancel (reason required) -> choose again
+ *
+ * The card carries its own state: the date step's buttons send the first step's choice back, so
+ * nothing is kept between cards. Every submission is checked with zod first; a wrong field comes
+ * back on the same card with the error under it and what was typed kept, and nothing is saved.
+ * The use cases (src/app/proposeHearingDates, bookHearing, cancelHearing, checkHearingResponses)
+ * decide; their field errors are put under the card's own field. Changes go with the version the
+ * card was drawn at: if someone else changed the case meanwhile, or the action was already done,
+ * the answer is the case as it stands now with a notice saying who did what.
+ */
+import { z } from 'zod';
+import { managesCase } from '../src/app/authorisation.js';
+import { bookHearing } from '../src/app/bookHearing.js';
+import { loadSchool, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
+import { cancelHearing } from '../src/app/cancelHearing.js';
+import { checkHearingResponses, currentHearing, type HearingStatus } from '../src/app/checkHearingResponses.js';
+import { AppError } from '../src/app/errors.js';
+import { latestBooking, panelCandidates, panelProblems } from '../src/app/panel.js';
+import type { CaseRecord } from '../src/app/ports.js';
+import { proposeHearingDates, type HearingProposal } from '../src/app/proposeHearingDates.js';
+import { viewCase } from '../src/app/viewCase.js';
+import type { TimeZone } from '../src/domain/dates.js';
+import type { Log } from '../src/log.js';
+import type { FieldErrors, PanelBookingCard, PanelChoice } from './cardTypes.js';
+import {
+  byWhom,
+  card,
+  caseHeader,
+  currentStageEvents,
+  formatDate,
+  formatDay,
+  formatSlot,
+  lastOfType,
+  panelRule,
+  personName,
+  taskCan,
+  type CardOf,
+} from './views.js';
+
+export interface PanelEnv {
+  deps: Deps;
+  log: Log;
+  now: Date;
+}
+
+export const PANEL_VERBS = ['panel.open', 'panel.propose', 'panel.back', 'panel.book', 'panel.responses', 'panel.reschedule', 'panel.cancel'] as const;
+export type PanelVerb = (typeof PANEL_VERBS)[number];
+
+const NOT_FOUND = 'No complaint was found.';
+const CHOICE_FIELDS = ['memberIds', 'organiser', 'venue', 'online', 'durationMinutes'] as const;
+const DATE_FIELDS = ['slot', 'otherStart', 'reason'] as const;
+const DEFAULT_MINUTES = '120';
+
+const ANSWER_WORDS: Record<string, string> = { accepted: 'Accepted', tentativelyAccepted: 'Maybe (tentative)', declined: 'Declined', none: 'No answer yet' };
+
+// ---------------------------------------------------------------------------------------------
+// What the card sends, checked with zod
+
+const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === undefined || v === null ? '' : String(v));
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const split = (s: string) => [
+  ...new Set(
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+];
+
+const choiceSchema = z.object({
+  memberIds: z.string().transform(split).pipe(z.array(z.string()).min(1, 'Choose the panel members.')),
+  organiser: z.preprocess(
+    blankToUndefined,
+    z.email({ message: "Enter the organiser's email address, such as clerk@school.org.uk: the invitation comes from that calendar." }).optional(),
+  ),
+  venue: z.preprocess(blankToUndefined, z.string().trim().max(200, 'Keep the venue under 200 characters.').optional()),
+  online: z.enum(['true', 'false']).default('true'),
+  durationMinutes: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? DEFAULT_MINUTES : v),
+    z.coerce
+      .number({ message: 'Enter the length in minutes, such as 120.' })
+      .int('Enter the length in whole minutes, such as 120.')
+      .min(30, 'A hearing lasts at least 30 minutes.')
+      .max(480, 'A hearing lasts at most 8 hours (480 minutes).'),
+  ),
+});
+type Choice = z.output<typeof choiceSchema>;
+
+const WHEN = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$/;
+const dateSchema = z
+  .object({
+    slot: z.string({ message: 'Choose a date and time, or "another date and time".' }).trim().min(1, 'Choose a date and time, or "another date and time".'),
+    otherStart: z.preprocess(blankToUndefined, z.string().trim().regex(WHEN, 'Type the date and time like 2026-12-16 14:00 (school time).').optional()),
+    reason: z.preprocess(blankToUndefined, z.string().trim().min(3, 'Give the reason in a few words.').max(2000).optional()),
+  })
+  .superRefine((v, ctx) => {
+    if (v.slot === 'other' && !v.otherStart)
+      ctx.addIssue({ code: 'custom', path: ['otherStart'], message: 'Type the date and time, like 2026-12-16 14:00 (school time).' });
+  });
+
+const cancelSchema = z.object({
+  cancelReason: z
+    .string({ message: 'Give the reason the hearing is cancelled: the complainant and the panel are told.' })
+    .trim()
+    .min(3, 'Give the reason the hearing is cancelled: the complainant and the panel are told.')
+    .max(2000),
+});
+
+function fieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    if (!(field in errors)) errors[field] = issue.message;
+  }
+  return errors;
+}
+
+function pick(data: Record<string, unknown>, fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) if (data[f] !== undefined && data[f] !== null) out[f] = text(data[f]);
+  return out;
+}
+
+/** "2026-12-16 9:30" -> "2026-12-16T09:30", the school wall clock bookHearing reads. */
+function wallClock(s: string): string {
+  const m = WHEN.exec(s.trim());
+  return m ? `${m[1]}T${m[2]!.padStart(2, '0')}:${m[3]}` : s.trim();
+}
+
+/** An instant as the school's wall clock, "2026-12-15T10:00": the value of a proposed slot. */
+function wallClockOf(ms: number, tz: TimeZone): string {
+  return new Date(ms + tz.offsetMs(ms)).toISOString().slice(0, 16);
+}
+
+/** The use case's words without its "field: " prefix. */
+const plain = (e: AppError) => e.userMessage.replace(/^[\w.[\]]+: /, '');
+
+/** Policy quotes shortened to their section ("(§14: \"...\")" -> "(NMAT §14)"): the card states the rule once, the letters quote it. */
+function shortCites(s: string, policyId: string): string {
+  return s.replace(/\s*\(([^()":]+): "[\s\S]*?"(?:[^()]*)\)/g, (_m, section: string) => ` (${policyId.toUpperCase()} ${section.trim()})`);
+}
+
+const names = (list: string[]) => (list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`);
+
+// ---------------------------------------------------------------------------------------------
+// The conversation
+
+export async function panelAction(env: PanelEnv, verb: string, data: Record<string, unknown>, actor: string): Promise<CardOf> {
+  const { record, ctx } = await visibleCase(env, data, actor);
+  const refusal = mayBook(record, ctx, actor, env.now);
+  if (refusal) return refusal;
+  const version = Number(data.version);
+  const cardVersion = Number.isInteger(version) && version >= 0 ? version : undefined;
+  const p = new Panel(env, record, ctx, actor);
+  switch (verb as PanelVerb) {
+    case 'panel.open':
+      return p.current();
+    case 'panel.back':
+      return p.choose({ values: pick(data, CHOICE_FIELDS) });
+    case 'panel.propose':
+      return p.propose(data, cardVersion);
+    case 'panel.book':
+      return p.book(data, cardVersion);
+    case 'panel.responses':
+      return p.responses();
+    case 'panel.reschedule':
+      return p.reschedule(cardVersion);
+    case 'panel.cancel':
+      return p.cancel(data, cardVersion);
+    default:
+      return card('message', {
+        title: 'This card is out of date',
+        text: 'That button belongs to an older version of the app. Type "help" to see what I can do.',
+      });
+  }
+}
+
+/** The case if this person may see it; CASE_NOT_FOUND (the same words as a case that does not exist) otherwise. */
+async function visibleCase(env: PanelEnv, data: Record<string, unknown>, actor: string): Promise<{ record: CaseRecord; ctx: SchoolContext }> {
+  const caseId = typeof data.caseId === 'string' ? data.caseId.trim() : '';
+  if (!caseId) throw new AppError('CASE_NOT_FOUND', NOT_FOUND, 'panel card action without a caseId');
+  const record = await viewCase(env.deps, actor, { caseId });
+  return { record, ctx: await loadSchool(env.deps, record.schoolId) };
+}
+
+/** Why this person cannot book the panel on the case as it is now, as a card; undefined when they can. */
+function mayBook(record: CaseRecord, ctx: SchoolContext, actor: string, now: Date): CardOf | undefined {
+  if (taskCan(record, ctx, actor, now).bookPanel) return undefined;
+  const stage = ctx.policy.stages[record.state.stage - 1];
+  if (record.state.status !== 'open')
+    return card('message', {
+      title: 'Nothing to book',
+      text: `${record.reference} is ${record.state.status.replace(/_/g, ' ')}: there is no hearing to book.`,
+      tone: 'warning',
+    });
+  if (!stage?.panel?.hearing)
+    return card('message', {
+      title: 'No panel hearing at this stage',
+      text: `${record.reference} is at stage ${record.state.stage} (${stage?.name ?? 'unknown'}), which has no panel hearing under ${ctx.policy.name}.`,
+      tone: 'warning',
+    });
+  if (record.state.flags.includes('paused'))
+    return card('message', { title: 'The complaint is paused', text: `${record.reference} is paused: resume it before booking the hearing.`, tone: 'warning' });
+  if (!managesCase(ctx.school, record, actor))
+    return card('message', {
+      title: 'Not yours to book',
+      text: `Only the clerk, SLT or whoever convenes the hearing can book the panel for ${record.reference}.`,
+      tone: 'warning',
+    });
+  return card('message', {
+    title: 'Nothing to book',
+    text: `The outcome of stage ${record.state.stage} of ${record.reference} is already recorded.`,
+    tone: 'warning',
+  });
+}
+
+interface Extra {
+  values?: Record<string, string>;
+  errors?: FieldErrors;
+  notice?: string;
+  noticeTone?: 'good' | 'warning';
+}
+
+class Panel {
+  private readonly tz: TimeZone;
+
+  constructor(
+    private readonly env: PanelEnv,
+    private record: CaseRecord,
+    private readonly ctx: SchoolContext,
+    private readonly actor: string,
+  ) {
+    this.tz = ctx.calendar.timezone;
+  }
+
+  private get deps(): Deps {
+    return this.env.deps;
+  }
+
+  private base(step: PanelBookingCard['step'], extra: Extra): PanelBookingCard {
+    return {
+      step,
+      header: caseHeader(this.record, this.ctx),
+      rule: panelRule(this.ctx.policy, this.record.state.stage),
+      values: extra.values ?? {},
+      errors: extra.errors ?? {},
+      ...(extra.notice ? { notice: extra.notice, noticeTone: extra.noticeTone ?? 'good' } : {}),
+    };
+  }
+
+  private hearing(): HearingStatus | null {
+    const h = currentHearing(this.record, this.ctx, this.env.now);
+    return h && !h.cancelled ? h : null;
+  }
+
+  private log(event: string, fields: Record<string, unknown>, msg: string): void {
+    this.env.log.info({ event, caseId: this.record.id, actor: this.actor, ...fields }, msg);
+  }
+
+  /** The case as it stands: the booked hearing, or the first step. */
+  current(extra: Extra = {}): CardOf {
+    const h = this.hearing();
+    return h ? this.booked(h, extra) : this.choose(extra);
+  }
+
+  // ---- step 1
+
+  choose(extra: Extra = {}): CardOf {
+    const candidates = panelCandidates(this.ctx, this.record);
+    const last = latestBooking(this.record, this.record.state.stage);
+    const me = this.ctx.school.people.find((p) => p.id === this.actor)?.email;
+    // A new booking starts from the last one's choices (after a cancellation), else from the clerk's own mailbox.
+    const values: Record<string, string> = {
+      memberIds: last?.memberIds.join(',') ?? '',
+      organiser: last?.organiser ?? me ?? '',
+      venue: last?.venue ?? '',
+      online: last ? String(last.online) : 'true',
+      durationMinutes: last?.start && last.end ? String(Math.round((last.end.getTime() - last.start.getTime()) / 60_000)) : DEFAULT_MINUTES,
+      ...extra.values,
+    };
+    const chosen = split(values.memberIds ?? '');
+    const problems = chosen.length ? panelProblems(this.ctx, this.record, chosen) : [];
+    const ruleMet = chosen.length > 0 && problems.length === 0;
+    return card('panel-booking', {
+      ...this.base('choose', { ...extra, values }),
+      choose: {
+        ruleMet,
+        ruleStatus: !chosen.length
+          ? 'Nobody is chosen yet.'
+          : ruleMet
+            ? `The ${chosen.length} people chosen meet the rule.`
+            : `The people chosen do not meet the rule yet: ${shortCites(problems.join(' '), this.ctx.policy.id)}`,
+        candidates: candidates.filter((c) => !c.excluded).map((c) => ({ id: c.id, title: c.independent ? `${c.name} (independent of the school)` : c.name })),
+        excluded: candidates.filter((c) => c.excluded).map((c) => ({ name: c.name, why: c.excluded! })),
+      },
+    });
+  }
+
+  /** The first step's fields, checked; or the first step again with the errors under them. */
+  private checkChoice(data: Record<string, unknown>): { choice: Choice; values: Record<string, string> } | { card: CardOf } {
+    const values = pick(data, CHOICE_FIELDS);
+    const parsed = choiceSchema.safeParse({ online: 'true', durationMinutes: DEFAULT_MINUTES, ...values });
+    if (!parsed.success) return { card: this.choose({ values, errors: fieldErrors(parsed.error) }) };
+    const problems = panelProblems(this.ctx, this.record, parsed.data.memberIds);
+    if (problems.length) return { card: this.choose({ values, errors: { memberIds: shortCites(problems.join(' '), this.ctx.policy.id) } }) };
+    return { choice: parsed.data, values };
+  }
+
+  async propose(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const stale = this.bookedSince(cardVersion);
+    if (stale) return stale;
+    const checked = this.checkChoice(data);
+    if ('card' in checked) {
+      this.log('panel_invalid', { step: 'choose', fields: Object.keys((checked.card.data as PanelBookingCard).errors) }, 'panel choice needs correcting');
+      return checked.card;
+    }
+    return this.dates(checked.choice, checked.values, {});
+  }
+
+  // ---- step 2
+
+  /** Asks for free slots for this panel and draws the date step. */
+  private async dates(choice: Choice, values: Record<string, string>, extra: Extra): Promise<CardOf> {
+    let proposal: HearingProposal;
+    try {
+      proposal = await proposeHearingDates(this.deps, this.actor, {
+        caseId: this.record.id,
+        memberIds: choice.memberIds,
+        ...(choice.organiser ? { organiser: choice.organiser } : {}),
+        durationMinutes: choice.durationMinutes,
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE' || e.code === 'NOT_AUTHORISED') throw e;
+      this.log('panel_refused', { step: 'propose', code: e.code, field: e.field }, e.logMessage);
+      const field = e.field && (CHOICE_FIELDS as readonly string[]).includes(e.field) ? e.field : 'form';
+      return this.choose({ values, errors: { [field]: plain(e) } });
+    }
+    this.record = proposal.record;
+    const rescheduling = this.hearing() !== null;
+    const candidates = new Map(panelCandidates(this.ctx, this.record).map((c) => [c.id, c]));
+    const panel = names(
+      choice.memberIds.map((id) => {
+        const c = candidates.get(id);
+        const name = c?.name ?? personName(this.ctx.school, id) ?? id;
+        return c?.independent ? `${name} (independent of the school)` : name;
+      }),
+    );
+    const slots = proposal.slots.map((s) => ({
+      value: wallClockOf(s.start, this.tz),
+      title: `${formatSlot(s.start, s.end, this.tz)}${s.insideWindow ? '' : ' (outside the window)'}`,
+    }));
+    const unread = proposal.unavailable.map((u) => u.name);
+    const unavailable = proposal.calendarError
+      ? `Nobody's calendar could be read, so these times fit the policy's window but no diary was checked: check with the panel that they suit. ${proposal.calendarError.replace(/([^.])$/, '$1.')}`
+      : !proposal.calendarsRead
+        ? "Calendars are not connected (Microsoft 365): these times fit the policy's window, but check with the panel that they suit."
+        : unread.length === 1
+          ? `${unread[0]}'s calendar could not be read: check with them that the time suits.`
+          : unread.length
+            ? `The calendars of ${names(unread)} could not be read: check with them that the time suits.`
+            : undefined;
+    const choiceOut: PanelChoice = {
+      memberIds: choice.memberIds.join(','),
+      organiser: proposal.organiser,
+      venue: choice.venue ?? '',
+      online: String(choice.online === 'true'),
+      durationMinutes: String(choice.durationMinutes),
+    };
+    this.log(
+      'panel_proposed',
+      { members: choice.memberIds.length, slots: slots.length, unread: unread.length, calendarsRead: proposal.calendarsRead },
+      'hearing dates proposed',
+    );
+    return card('panel-booking', {
+      ...this.base('date', { ...extra, values: { slot: slots[0]?.value ?? 'other', ...extra.values } }),
+      date: { window: this.windowText(proposal), panel, slots, ...(unavailable ? { unavailable } : {}), rescheduling, choice: choiceOut },
+    });
+  }
+
+  private windowText(p: HearingProposal): string {
+    const w = p.window;
+    const id = this.ctx.policy.id;
+    const earliest = formatDate(w.earliest);
+    if (w.latest === null || w.latestBecause === null) return `From ${earliest}: ${shortCites(w.earliestBecause, id)}. The policy sets no latest date.`;
+    const latest = formatDate(w.latest);
+    if (w.latest < w.earliest)
+      return `No date gives the notice the policy asks for before its latest date, so any date needs a reason. Earliest ${earliest}: ${shortCites(w.earliestBecause, id)}; latest ${latest}: ${shortCites(w.latestBecause, id)}.`;
+    return `Between ${earliest} and ${latest}: ${shortCites(w.earliestBecause, id)}; ${shortCites(w.latestBecause, id)}.`;
+  }
+
+  async book(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const checked = this.checkChoice(data);
+    if ('card' in checked) return checked.card;
+    const { choice, values: choiceValues } = checked;
+    const values = pick(data, DATE_FIELDS);
+    const parsed = dateSchema.safeParse(values);
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error);
+      this.log('panel_invalid', { step: 'date', fields: Object.keys(errors) }, 'hearing date needs correcting');
+      return this.dates(choice, choiceValues, { values, errors });
+    }
+    const other = parsed.data.slot === 'other';
+    const start = other ? wallClock(parsed.data.otherStart!) : parsed.data.slot;
+    const before = this.hearing();
+    let after: CaseRecord;
+    try {
+      after = await bookHearing(this.deps, this.actor, {
+        caseId: this.record.id,
+        start,
+        durationMinutes: choice.durationMinutes,
+        memberIds: choice.memberIds,
+        organiser: choice.organiser ?? '',
+        ...(choice.venue ? { venue: choice.venue } : {}),
+        online: choice.online === 'true',
+        ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+        ...(cardVersion !== undefined ? { expectedVersion: cardVersion } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      if (e.code === 'VERSION_CONFLICT') return this.conflict('panel.book', e, cardVersion);
+      this.log('panel_refused', { step: 'book', code: e.code, field: e.field }, e.logMessage);
+      if (e.field && (CHOICE_FIELDS as readonly string[]).includes(e.field)) return this.choose({ values: choiceValues, errors: { [e.field]: plain(e) } });
+      const field = e.field === 'start' ? (other ? 'otherStart' : 'slot') : e.field === 'reason' ? 'reason' : 'form';
+      return this.dates(choice, choiceValues, { values, errors: { [field]: plain(e) } });
+    }
+    this.record = after;
+    const h = this.hearing();
+    const who = personName(this.ctx.school, this.actor) ?? 'you';
+    const on = formatDay(this.env.now, this.tz);
+    const when = h ? formatSlot(h.start, h.end, this.tz) : formatDate(start.slice(0, 10));
+    this.log(
+      'hearing_booked_from_teams',
+      { version: after.version, moved: before !== null, outsideWindow: Boolean(parsed.data.reason) },
+      before ? 'hearing moved' : 'hearing booked',
+    );
+    return this.current({
+      notice: before
+        ? `Hearing moved by ${who} on ${on} to ${when}. The Outlook invitation is updated for everyone, and the complainant is told by letter.`
+        : `Hearing booked by ${who} on ${on} for ${when}. The Outlook invitation goes to the panel and the complainant, and the invitation letter is on its way.`,
+    });
+  }
+
+  // ---- step 3
+
+  private booked(h: HearingStatus, extra: Extra): CardOf {
+    const tz = this.tz;
+    const stage = this.ctx.policy.stages[this.record.state.stage - 1];
+    const rule = stage?.panel?.proposedDates;
+    const where = h.venue && h.online ? `${h.venue}, and a Teams meeting` : (h.venue ?? (h.online ? 'Teams meeting' : 'Not given yet'));
+    const complainant = h.complainant.invited
+      ? `invited to the Outlook event; ${(ANSWER_WORDS[h.complainant.answer] ?? h.complainant.answer).toLowerCase()}`
+      : 'told by letter (no email address to invite them by)';
+    const dates = (h.dates?.dates ?? []).map((d) => ({
+      hearingOn: formatDate(d.hearingOn),
+      offeredOn: `offered ${formatDate(d.offeredOn)}`,
+      status:
+        d.status === 'accepted'
+          ? 'Accepted'
+          : d.status === 'awaiting'
+            ? `Waiting for an answer by ${formatDate(d.answerBy)}`
+            : d.because === 'no_answer'
+              ? `Rejected: no answer by ${formatDate(d.answerBy)}`
+              : 'Rejected',
+    }));
+    const section = rule ? `${this.ctx.policy.id.toUpperCase()} ${rule.cite.split(':')[0]!.trim()}` : '';
+    return card('panel-booking', {
+      ...this.base('booked', extra),
+      booked: {
+        when: formatSlot(h.start, h.end, tz),
+        where,
+        ...(h.joinUrl ? { joinUrl: h.joinUrl } : {}),
+        organiser: h.organiser,
+        invitation: h.eventId ? "Sent from the organiser's Outlook calendar" : "Not sent yet: it goes out from the organiser's Outlook calendar shortly",
+        members: h.members.map((m) => ({ name: m.name, answer: ANSWER_WORDS[m.answer] ?? m.answer, declined: m.answer === 'declined' })),
+        complainant,
+        dates,
+        ...(h.dates && rule ? { rejected: `Dates rejected so far: ${h.dates.rejected} of ${rule.rejectionsBeforeProceeding} (${section}).` } : {}),
+        ...(h.dates?.mayProceedInAbsence
+          ? {
+              mayProceed: `The complainant has rejected ${h.dates.rejected} proposed dates, so the hearing may go ahead in their absence; the clerk decides when (${section}).`,
+            }
+          : {}),
+      },
+    });
+  }
+
+  async responses(): Promise<CardOf> {
+    const h = this.hearing();
+    if (!h) return this.choose({ notice: 'There is no hearing booked, so there are no answers to check.', noticeTone: 'warning' });
+    try {
+      const r = await checkHearingResponses(this.deps, this.actor, { caseId: this.record.id });
+      this.record = r.record;
+      const who = r.declined.map((id) => personName(this.ctx.school, id) ?? 'A panel member');
+      const declined = who.length ? ` ${names(who)} declined: move the hearing, or choose another member.` : '';
+      this.log('hearing_answers_checked', { declined: r.declined.length }, 'hearing answers checked from Teams');
+      return this.current({
+        notice: `Answers checked on ${formatDay(this.env.now, this.tz)}.${declined}`,
+        noticeTone: r.declined.length ? 'warning' : 'good',
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      this.log('panel_refused', { step: 'responses', code: e.code }, e.logMessage);
+      return this.booked(h, { notice: plain(e), noticeTone: 'warning' });
+    }
+  }
+
+  async reschedule(cardVersion: number | undefined): Promise<CardOf> {
+    const h = this.hearing();
+    if (!h)
+      return this.choose({
+        notice: this.cancelledNotice(cardVersion) ?? 'There is no hearing booked to move: choose the panel to book one.',
+        noticeTone: 'warning',
+      });
+    const choice: Choice = {
+      memberIds: h.members.map((m) => m.id),
+      organiser: h.organiser,
+      venue: h.venue,
+      online: h.online ? 'true' : 'false',
+      durationMinutes: Math.round((h.end.getTime() - h.start.getTime()) / 60_000),
+    };
+    const values = {
+      memberIds: choice.memberIds.join(','),
+      organiser: h.organiser,
+      venue: h.venue ?? '',
+      online: choice.online,
+      durationMinutes: String(choice.durationMinutes),
+    };
+    return this.dates(choice, values, {});
+  }
+
+  async cancel(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const h = this.hearing();
+    if (!h) return this.choose({ notice: this.cancelledNotice(cardVersion) ?? 'There is no hearing booked to cancel.', noticeTone: 'warning' });
+    const values = pick(data, ['cancelReason']);
+    const parsed = cancelSchema.safeParse(values);
+    if (!parsed.success) return this.booked(h, { values, errors: fieldErrors(parsed.error) });
+    let after: CaseRecord;
+    try {
+      after = await cancelHearing(this.deps, this.actor, {
+        caseId: this.record.id,
+        reason: parsed.data.cancelReason,
+        ...(cardVersion !== undefined ? { expectedVersion: cardVersion } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      if (e.code === 'VERSION_CONFLICT') return this.conflict('panel.cancel', e, cardVersion);
+      this.log('panel_refused', { step: 'cancel', code: e.code, field: e.field }, e.logMessage);
+      return this.booked(h, e.field === 'reason' ? { values, errors: { cancelReason: plain(e) } } : { values, notice: plain(e), noticeTone: 'warning' });
+    }
+    this.record = after;
+    this.log('hearing_cancelled_from_teams', { version: after.version }, 'hearing cancelled');
+    return this.choose({
+      notice: `Hearing cancelled by ${personName(this.ctx.school, this.actor) ?? 'you'} on ${formatDay(this.env.now, this.tz)}. The Outlook invitation is withdrawn, and the complainant is told by letter. Choose the panel below to book another date.`,
+    });
+  }
+
+  // ---- stale cards
+
+  /** A card drawn before the hearing was booked (an older version): the booked hearing instead, saying who booked it. */
+  private bookedSince(cardVersion: number | undefined): CardOf | undefined {
+    if (cardVersion === undefined || cardVersion === this.record.version) return undefined;
+    const h = this.hearing();
+    return h ? this.booked(h, { notice: `${this.bookedBy()} This is the hearing as it stands.`, noticeTone: 'warning' }) : undefined;
+  }
+
+  private bookedBy(): string {
+    const e = lastOfType(currentStageEvents(this.record, this.ctx.policy), 'hearing_scheduled');
+    const h = this.hearing();
+    return e && h ? `The hearing was booked by ${byWhom(e, this.ctx)} for ${formatSlot(h.start, h.end, this.tz)}.` : 'The hearing was booked by someone else.';
+  }
+
+  private cancelledNotice(cardVersion: number | undefined): string | undefined {
+    if (cardVersion === undefined || cardVersion === this.record.version) return undefined;
+    const e = lastOfType(currentStageEvents(this.record, this.ctx.policy), 'hearing_cancelled');
+    return e ? `The hearing was already cancelled by ${byWhom(e, this.ctx)}${e.reason ? `: ${e.reason}` : ''}.` : undefined;
+  }
+
+  /** The case changed after the card was drawn: the current state, with who changed it. */
+  private async conflict(verb: string, e: AppError, cardVersion: number | undefined): Promise<CardOf> {
+    this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
+    this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, e.logMessage);
+    const h = this.hearing();
+    const lastEvent = this.record.events.at(-1);
+    const who = lastEvent ? (personName(this.ctx.school, lastEvent.by) ?? 'Someone') : 'Someone';
+    if (verb === 'panel.cancel' && !h)
+      return this.choose({ notice: this.cancelledNotice(cardVersion) ?? `${who} changed this complaint after this card was drawn.`, noticeTone: 'warning' });
+    if (h && lastEvent?.type === 'hearing_scheduled')
+      return this.booked(h, { notice: `${this.bookedBy()} This is the hearing as it stands.`, noticeTone: 'warning' });
+    return this.current({
+      notice: `${who} changed this complaint after this card was drawn. This is where it stands now: check it and try again.`,
+      noticeTone: 'warning',
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Cancel the booked hearing of the current stage, with the reason (the case history shows who
+ * and why; the attendees read the reason in the cancellation). The fold then treats the stage as
+ * having no hearing date again, and a later booking is a first booking with a new event.
+ *
+ * No letter to the complainant is queued here: they receive the calendar cancellation if they
+ * were invited by email, and the letter for the next date when the hearing is booked again.
+ */
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { applyToCase, outboxItem, type Actor, type Deps } from './caseFlow.js';
+import type { CaseRecord } from './ports.js';
+import { HEARING_EVENT, type HearingEventRequest } from './bookHearing.js';
+import { hearingPanel, latestBooking } from './panel.js';
+import { requireManager, requireOpen } from './authorisation.js';
+import { expectedVersion, id, parseInput, reason } from './validation.js';
+
+export const cancelHearingInput = z.object({ caseId: id, reason, expectedVersion });
+
+export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeof cancelHearingInput>): Promise<CaseRecord> {
+  const input = parseInput(cancelHearingInput, raw);
+  return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
+    requireManager(ctx, record, actor, 'cancel the hearing');
+    requireOpen(record, 'cancel the hearing');
+    const { stage } = hearingPanel(ctx, record, 'cancel the hearing');
+    const last = latestBooking(record, stage);
+    if (!last || last.cancelled) {
+      throw new AppError(
+        'NOT_ALLOWED',
+        `No hearing is booked for stage ${stage} of ${record.reference}, so there is none to cancel.`,
+        `cancel hearing refused: none booked on case ${record.id}`,
+      );
+    }
+    return {
+      events: [{ type: 'hearing_cancelled', stage, reason: input.reason, details: { booking: last.booking } }],
+      outbox: () => {
+        // A date-only hearing (scheduleHearing) has no calendar event to cancel.
+        if (!last.start || !last.organiser) return [];
+        const request: HearingEventRequest = {
+          action: 'cancel',
+          stage,
+          booking: last.booking,
+          eventBooking: last.eventBooking,
+          organiser: last.organiser,
+          reference: record.reference,
+          reason: input.reason,
+        };
+        return [
+          outboxItem(
+            `${record.id}:calendar:hearing:${stage}:cancel:${last.booking}`,
+            'calendar',
+            last.organiser,
+            HEARING_EVENT,
+            { ...request },
+            deps.clock.now(),
+          ),
+        ];
+      },
+    };
+  });
+}

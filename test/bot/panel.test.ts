@@ -1,0 +1,487 @@
+/**
+ * The clerk books an NMAT Stage Four panel hearing in Teams, through the bot's real turn handling
+ * (adaptiveCard/action invokes on a TurnContext) with the real card templates: each button is
+ * pressed with what Teams would send for it (the button's data plus the card's inputs), and the
+ * answer is read both as the bound card and as the data it was bound from.
+ *
+ * Free/busy and attendee answers come from the Graph stand-in over HTTP, through the real gateway
+ * and GraphCalendarBooking; the outbox's calendar requests are carried out by HearingEventSender,
+ * so the Outlook event, its move and its cancellation are the stand-in's recorded requests.
+ *
+ * The case: a parent's complaint about Tom Teacher, received at Stage Three on Fri 6 Nov 2026,
+ * answered by the Executive Principal on Fri 20 Nov; Stage Four asked for on Tue 24 Nov, 08:30.
+ * NMAT §14 then sets the window: at least 10 school days' notice from today (Tue 24 Nov), so from
+ * Tue 8 Dec, and within 15 school days of the request, so by Tue 15 Dec.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BotAdapter, TurnContext, type Activity, type ResourceResponse } from 'botbuilder';
+import { createBot, type Bot, type Render } from '../../bot/app.js';
+import { renderCard } from '../../bot/cards.js';
+import type { CardData, CardName, PanelBookingCard } from '../../bot/cardTypes.js';
+import { messageToCard } from '../../bot/views.js';
+import { acknowledge } from '../../src/app/acknowledge.js';
+import type { Deps } from '../../src/app/caseFlow.js';
+import type { CaseRecord, OutgoingMessage, School } from '../../src/app/ports.js';
+import { recordComplaint } from '../../src/app/recordComplaint.js';
+import { recordOutcome } from '../../src/app/recordOutcome.js';
+import { requestEscalation } from '../../src/app/requestEscalation.js';
+import { createGraphGateway } from '../../src/graph/gateway.js';
+import { GraphCalendarBooking, HearingEventSender } from '../../src/graph/hearingCalendar.js';
+import { drainOutbox } from '../../src/jobs/handlers.js';
+import { silentLogger } from '../../src/log.js';
+import { MemoryDraftStore } from '../../src/store/drafts.js';
+import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
+import { GraphStandIn } from '../graph/graphStandIn.js';
+import { P, nmatSchool, storeVariants, type StoreVariant } from '../helpers/app.js';
+import { errorUnder, inputs, submission, textOf, type Card } from '../e2e/harness.js';
+
+const ROB = 'aad-panel-rob';
+const LEE = 'aad-panel-lee';
+const NIA = 'aad-panel-nia';
+const email = (name: string) => `${name.toLowerCase().replace(/ /g, '.')}@nunthorpe.org.uk`;
+
+/** Nunthorpe Academy with email addresses, a panel pool with one independent member, and people the policy keeps off the panel. */
+function panelSchool(): Omit<School, 'outbox' | 'digests' | 'version'> {
+  const base = nmatSchool();
+  const people = base.people.map((p) => {
+    const roles = p.id === P.teacher2 || p.id === P.execPrincipal ? [...p.roles, 'panel_member'] : p.id === P.panel3 ? ['independent_panel_member'] : p.roles;
+    return { ...p, roles, email: email(p.name) };
+  });
+  people.push(
+    { id: ROB, name: 'Rob Reserve', roles: ['panel_member'], email: email('Rob Reserve') },
+    { id: LEE, name: 'Lee Leaver', roles: ['panel_member'], email: email('Lee Leaver'), left: { on: '2026-11-02', reason: 'disabled' } } as never,
+    { id: NIA, name: 'Nia Nomail', roles: ['panel_member'] } as never,
+  );
+  return { ...base, people };
+}
+
+const GAIL = email('Gail Clerk');
+const PAT = email('Pat Panel');
+const PAM = email('Pam Panel');
+const IAN = email('Ian Independent');
+const PRIYA = 'priya.parent@example.com';
+
+// ---------------------------------------------------------------------------------------------
+// Teams, played by hand
+
+class CaptureAdapter extends BotAdapter {
+  readonly sent: Array<Partial<Activity>> = [];
+  async sendActivities(_context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
+    this.sent.push(...activities);
+    return activities.map((_, i) => ({ id: `reply-${i}` }));
+  }
+  async updateActivity(): Promise<void> {}
+  async deleteActivity(): Promise<void> {}
+  async continueConversation(): Promise<void> {}
+}
+
+/** The real template, bound; the data it was bound from rides along for the assertions. */
+const render: Render = (name, data) => ({ ...renderCard(name, data), $card: name, $data: structuredClone(data) });
+
+interface Shown<N extends CardName = CardName> {
+  name: N;
+  data: CardData[N];
+  card: Card;
+}
+
+let turn = 0;
+async function invoke(bot: Bot, from: string, verb: string, data: Record<string, unknown>): Promise<Shown> {
+  const adapter = new CaptureAdapter();
+  const activity: Partial<Activity> = {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    channelId: 'msteams',
+    serviceUrl: 'https://smba.trafficmanager.net/uk/',
+    id: `panel-activity-${++turn}`,
+    from: { id: `29:${from}`, aadObjectId: from, name: from },
+    recipient: { id: '28:complaints-bot', name: 'Complaints' },
+    conversation: { id: `a:personal-${from}`, conversationType: 'personal', tenantId: 'tenant-1', isGroup: false, name: '' },
+    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+  };
+  await bot.run(new TurnContext(adapter, activity));
+  const response = adapter.sent.find((a) => a.type === 'invokeResponse');
+  expect(response, `an invoke response to ${verb}`).toBeDefined();
+  const value = (response!.value as { body: { value: Card & { $card: CardName; $data: never } } }).body.value;
+  return { name: value.$card, data: value.$data, card: value };
+}
+
+function as<N extends CardName>(shown: Shown, name: N): CardData[N] {
+  expect(shown.name, textOf(shown.card)).toBe(name);
+  return shown.data as CardData[N];
+}
+const panel = (shown: Shown): PanelBookingCard => as(shown, 'panel-booking');
+
+// ---------------------------------------------------------------------------------------------
+
+/** The directory and calendars of the school, in a fresh stand-in. */
+async function graphOfTheSchool(): Promise<GraphStandIn> {
+  const standIn = await GraphStandIn.start();
+  // Rob Reserve's mailbox is not in the directory: his calendar cannot be read.
+  for (const p of panelSchool().people) {
+    if (p.email && p.id !== ROB) standIn.addUser({ id: p.id, displayName: p.name, mail: p.email, userPrincipalName: p.email });
+  }
+  // Pat is out all day on Tue 8 Dec; Pam has a meeting until 10:15 on Wed 9 Dec (GMT: London's clock in December).
+  standIn.setBusy(PAT, [{ status: 'oof', start: new Date('2026-12-08T08:00:00Z'), end: new Date('2026-12-08T17:30:00Z') }]);
+  standIn.setBusy(PAM, [{ status: 'busy', start: new Date('2026-12-09T08:30:00Z'), end: new Date('2026-12-09T10:15:00Z') }]);
+  return standIn;
+}
+
+/** Stage Four requested on Tue 24 Nov 2026, 08:30; the clock then stands at 09:00. */
+async function stageFour(v: StoreVariant): Promise<CaseRecord> {
+  const { deps, clock } = v;
+  await deps.schools.save(panelSchool());
+  clock.set('2026-11-06T09:00:00Z');
+  const r = await recordComplaint(deps, P.teacher, {
+    schoolId: 'nunthorpe',
+    stage: 3,
+    complainant: { name: 'Priya Parent', email: PRIYA, relationship: 'Parent of a pupil in Year 8', preferredContact: 'email' },
+    about: { role: 'teacher', personId: P.teacher2, personName: 'Tom Teacher' },
+    category: 'behaviour',
+    summary: 'My son was kept in detention three times without explanation, and stage two did not answer why.',
+    desiredOutcome: 'An explanation and a review of how detentions are given.',
+  });
+  if (r.result !== 'recorded') throw new Error(`seeding: ${r.result}`);
+  clock.set('2026-11-09T09:00:00Z');
+  await acknowledge(deps, P.execPrincipal, { caseId: r.case.id });
+  clock.set('2026-11-20T15:00:00Z');
+  await recordOutcome(deps, P.execPrincipal, {
+    caseId: r.case.id,
+    outcome: 'not_upheld',
+    decision: 'The detentions followed the behaviour policy; each was explained to the family.',
+  });
+  clock.set('2026-11-24T08:30:00Z');
+  const four = await requestEscalation(deps, P.execPrincipal, { caseId: r.case.id });
+  clock.set('2026-11-24T09:00:00Z');
+  return four;
+}
+
+describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%s)', (_label, make) => {
+  let v: StoreVariant;
+  let standIn: GraphStandIn;
+  let deps: Deps;
+  let bot: Bot;
+  let record: CaseRecord;
+  let sent: OutgoingMessage[];
+  /** Carries out what the outbox holds: calendar requests in the stand-in, the rest recorded. */
+  let drain: () => Promise<void>;
+  const gail = (verb: string, data: Record<string, unknown>) => invoke(bot, P.governanceLead, verb, data);
+  const pressAs = (who: string, shown: Shown, verb: string, typed: Record<string, string> = {}) => invoke(bot, who, verb, submission(shown.card, verb, typed));
+  const press = (shown: Shown, verb: string, typed: Record<string, string> = {}) => pressAs(P.governanceLead, shown, verb, typed);
+  const stored = async () => (await deps.cases.get(record.id))!;
+  const stage4 = async () =>
+    (await stored()).state.deadlines
+      .filter((d) => d.stage === 4)
+      .map((d) => [d.kind, d.due])
+      .sort();
+
+  /** Cards kept between the steps below, as a person would have them in their chat. */
+  let choose: Shown;
+  let dates: Shown;
+  let devsDates: Shown;
+  let booked: Shown;
+
+  beforeAll(async () => {
+    v = await make();
+    standIn = await graphOfTheSchool();
+    const gateway = createGraphGateway({
+      tenantId: standIn.opts.tenantId,
+      clientId: standIn.opts.clientId,
+      clientSecret: standIn.opts.clientSecret!,
+      baseUrl: standIn.baseUrl,
+      authorityUrl: standIn.authorityUrl,
+      log: silentLogger(),
+    });
+    deps = { ...v.deps, calendar: new GraphCalendarBooking(gateway) };
+    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render, log: silentLogger(), clock: v.clock });
+    record = await stageFour({ ...v, deps });
+    sent = [];
+    const calendar = new HearingEventSender({ deps, gateway, deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
+    drain = async () => {
+      await drainOutbox({ deps, log: silentLogger(), messenger: { send: async (m) => (m.kind === 'calendar' ? calendar.send(m) : void sent.push(m)) } });
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await standIn?.close();
+    await v?.close?.();
+  });
+
+  it('the clerk’s task card offers to book the panel hearing; the booking card states the rule, who may sit, and who may not and why', async () => {
+    const task = as(await gail('case.open', { caseId: record.id }), 'case-task');
+    expect(task.header.stage).toBe(4);
+    expect(task.can.bookPanel).toBe(true);
+    expect(task.hearing).toBeUndefined();
+
+    choose = await gail('panel.open', { caseId: record.id, version: record.version });
+    const c = panel(choose);
+    expect(c.step).toBe('choose');
+    expect(c.rule).toBe('At least 3 people not involved in the complaint before, one of them independent of the school (NMAT §14).');
+    expect(c.choose!.candidates.map((x) => x.title)).toEqual(['Pat Panel', 'Pam Panel', 'Ian Independent (independent of the school)', 'Rob Reserve']);
+    expect(c.choose!.excluded).toEqual(
+      expect.arrayContaining([
+        { name: 'Tom Teacher', why: 'the complaint is about them' },
+        { name: 'Eve Principal', why: 'decided stage 3' },
+        { name: 'Lee Leaver', why: 'has left' },
+        { name: 'Nia Nomail', why: 'has no email address to invite' },
+      ]),
+    );
+    expect(c.choose!.excluded).toHaveLength(4);
+    // The invitation goes from the clerk's own calendar unless she says otherwise; online by default.
+    expect(inputs(choose.card).organiser!.value).toBe(GAIL);
+    expect(inputs(choose.card).online!.value).toBe('true');
+    expect(inputs(choose.card).durationMinutes!.value).toBe('120');
+    expect(textOf(choose.card)).toContain('Eve Principal: decided stage 3');
+  });
+
+  it('a panel without an independent member is refused under the field, saying why, and nothing is saved or asked of Graph', async () => {
+    standIn.clearRequests();
+    const refused = await press(choose, 'panel.propose', { memberIds: `${P.panel1},${P.panel2},${ROB}` });
+    const r = panel(refused);
+    expect(r.step).toBe('choose');
+    expect(errorUnder(refused.card, 'memberIds')).toMatch(
+      /^At least 1 member must be independent of the management and running of the school; none of those chosen (?:is|are) \(NMAT §14\)\.$/,
+    );
+    expect(r.choose!.ruleMet).toBe(false);
+    expect(inputs(refused.card).memberIds!.value).toBe(`${P.panel1},${P.panel2},${ROB}`);
+    expect(standIn.graphRequests()).toEqual([]);
+
+    const short = panel(await press(choose, 'panel.propose', { memberIds: P.panel3, durationMinutes: '20' }));
+    expect(short.errors).toEqual({ durationMinutes: 'A hearing lasts at least 30 minutes.' });
+    expect((await stored()).version).toBe(record.version);
+  });
+
+  it('with the independent member the rule is met: three proposals inside the window, avoiding every busy member, from one getSchedule', async () => {
+    standIn.clearRequests();
+    dates = await press(choose, 'panel.propose', { memberIds: `${P.panel1},${P.panel2},${P.panel3}`, venue: 'Meeting room 2' });
+    const d = panel(dates);
+    expect(d.step).toBe('date');
+    expect(d.date!.window).toBe(
+      "Between Tue 8 Dec 2026 and Tue 15 Dec 2026: at least 10 school days' notice of the hearing (NMAT §14); the hearing must be held within 15 school days of the stage 4 request (NMAT §14).",
+    );
+    expect(d.date!.panel).toBe('Pat Panel, Pam Panel and Ian Independent (independent of the school)');
+    // Tue 8 Dec: Pat is away. Wed 9 Dec: Pam is busy until 10:15, so the first half hour after. Then the next mornings.
+    expect(d.date!.slots).toEqual([
+      { value: '2026-12-09T10:30', title: 'Wed 9 Dec 2026, 10:30-12:30' },
+      { value: '2026-12-10T09:00', title: 'Thu 10 Dec 2026, 09:00-11:00' },
+      { value: '2026-12-11T09:00', title: 'Fri 11 Dec 2026, 09:00-11:00' },
+    ]);
+    expect(d.date!.unavailable).toBeUndefined();
+    expect(d.date!.rescheduling).toBe(false);
+    expect(d.values.slot).toBe('2026-12-09T10:30');
+    const [schedule, ...rest] = standIn.graphRequests();
+    expect(rest).toEqual([]);
+    expect(schedule).toMatchObject({ method: 'POST', path: `/v1.0/users/${GAIL}/calendar/getSchedule`, status: 200 });
+    expect([...schedule!.body.schedules].sort()).toEqual([GAIL, IAN, PAM, PAT].sort());
+    expect(schedule!.body.startTime).toEqual({ dateTime: '2026-12-08T09:00:00', timeZone: 'UTC' });
+
+    // Dev Deputy (SLT) draws the same step at the same time: his card will be out of date.
+    const devsChoice = await invoke(bot, P.deputy, 'panel.open', { caseId: record.id, version: record.version });
+    devsDates = await pressAs(P.deputy, devsChoice, 'panel.propose', { memberIds: `${P.panel1},${P.panel2},${P.panel3}` });
+    expect(panel(devsDates).step).toBe('date');
+  });
+
+  it('a date outside the window without a reason is refused under the reason; a date typed wrongly under the date; nothing is saved', async () => {
+    const outside = await press(dates, 'panel.book', { slot: 'other', otherStart: '2027-01-08 10:00', reason: '' });
+    expect(panel(outside).step).toBe('date');
+    expect(errorUnder(outside.card, 'reason')).toMatch(/after 2026-12-15, the latest date the policy allows.*Give the reason for holding it on/);
+    expect(inputs(outside.card).otherStart!.value).toBe('2027-01-08 10:00');
+    const typo = await press(dates, 'panel.book', { slot: 'other', otherStart: 'next Tuesday at ten' });
+    expect(errorUnder(typo.card, 'otherStart')).toBe('Type the date and time like 2026-12-16 14:00 (school time).');
+    const after = await stored();
+    expect(after.version).toBe(record.version);
+    expect(after.events.filter((e) => e.type === 'hearing_scheduled')).toEqual([]);
+  });
+
+  it('booking a proposal sets the hearing, recomputes notice, papers, companion and decision, and queues the invitation letter and the Outlook event', async () => {
+    // Before: the notice and papers count back from the latest date §14 allows (Tue 15 Dec).
+    expect(await stage4()).toEqual([
+      ['acknowledge', '2026-11-26'],
+      ['companion_notice', '2026-12-11'],
+      ['hearing', '2026-12-15'],
+      ['hearing_notice', '2026-12-01'],
+      ['panel_decision', '2027-01-14'],
+      ['panel_papers', '2026-12-04'],
+    ]);
+    const queued = new Set((await stored()).outbox.map((o) => o.key));
+    booked = await press(dates, 'panel.book');
+    const b = panel(booked);
+    expect(b.step).toBe('booked');
+    expect(b.notice).toBe(
+      'Hearing booked by Gail Clerk on Tue 24 Nov 2026 for Wed 9 Dec 2026, 10:30-12:30. The Outlook invitation goes to the panel and the complainant, and the invitation letter is on its way.',
+    );
+    expect(b.booked).toMatchObject({
+      when: 'Wed 9 Dec 2026, 10:30-12:30',
+      where: 'Meeting room 2, and a Teams meeting',
+      organiser: GAIL,
+      invitation: "Not sent yet: it goes out from the organiser's Outlook calendar shortly",
+      members: [
+        { name: 'Pat Panel', answer: 'No answer yet', declined: false },
+        { name: 'Pam Panel', answer: 'No answer yet', declined: false },
+        { name: 'Ian Independent', answer: 'No answer yet', declined: false },
+      ],
+      complainant: 'invited to the Outlook event; no answer yet',
+    });
+    // NMAT §14 counts the dates offered to the complainant: this one is awaited for 5 school days.
+    expect(b.booked!.dates).toEqual([{ hearingOn: 'Wed 9 Dec 2026', offeredOn: 'offered Tue 24 Nov 2026', status: 'Waiting for an answer by Tue 1 Dec 2026' }]);
+    expect(b.booked!.rejected).toBe('Dates rejected so far: 0 of 3 (NMAT §14).');
+
+    const after = await stored();
+    expect(after.events.at(-1)).toMatchObject({ type: 'hearing_scheduled', stage: 4, hearingOn: '2026-12-09', by: P.governanceLead });
+    // After: counted from Wed 9 Dec. Notice 10 school days before (Wed 25 Nov), papers 7 (Mon 30 Nov),
+    // companion 2 (Mon 7 Dec); the decision 10 school days after, across the Christmas holidays and the
+    // 5 Jan 2027 closure (Fri 8 Jan 2027).
+    expect(await stage4()).toEqual([
+      ['acknowledge', '2026-11-26'],
+      ['companion_notice', '2026-12-07'],
+      ['hearing', '2026-12-15'],
+      ['hearing_notice', '2026-11-25'],
+      ['panel_decision', '2027-01-08'],
+      ['panel_papers', '2026-11-30'],
+    ]);
+    expect(after.outbox.filter((o) => !queued.has(o.key)).map((o) => [o.kind, o.template, o.to])).toEqual([
+      ['letter', 'hearing_invitation_letter', 'complainant'],
+      ['calendar', 'hearing_event', GAIL],
+    ]);
+    const task = as(await gail('case.open', { caseId: record.id }), 'case-task');
+    expect(task.hearing).toBe('Wed 9 Dec 2026, 10:30-12:30');
+  });
+
+  it('a second booking from a card drawn before is answered with the hearing as it stands, and books nothing', async () => {
+    const stale = await pressAs(P.deputy, devsDates, 'panel.book', { slot: '2026-12-10T09:00' });
+    const s = panel(stale);
+    expect(s.step).toBe('booked');
+    expect(s.notice).toBe('The hearing was booked by Gail Clerk on Tue 24 Nov 2026 for Wed 9 Dec 2026, 10:30-12:30. This is the hearing as it stands.');
+    expect((await stored()).events.filter((e) => e.type === 'hearing_scheduled')).toHaveLength(1);
+  });
+
+  it('the Outlook event is created once; a decline read with "Check answers now" is shown and sent to the clerk with the next free times', async () => {
+    await drain();
+    const events = [...standIn.events.values()];
+    expect(events).toHaveLength(1);
+    const event = events[0]!.event;
+    expect(event.attendees.map((a: { emailAddress: { address: string } }) => a.emailAddress.address)).toEqual([PAT, PAM, IAN, PRIYA]);
+    const opened = panel(await gail('panel.open', { caseId: record.id }));
+    expect(opened.booked).toMatchObject({ invitation: "Sent from the organiser's Outlook calendar", joinUrl: event.onlineMeeting.joinUrl });
+
+    standIn.setResponse(event.id, PAT, 'accepted');
+    standIn.setResponse(event.id, PAM, 'declined');
+    const checked = panel(await gail('panel.responses', { caseId: record.id, version: (await stored()).version }));
+    expect(checked.notice).toBe('Answers checked on Tue 24 Nov 2026. Pam Panel declined: move the hearing, or choose another member.');
+    expect(checked.noticeTone).toBe('warning');
+    expect(checked.booked!.members.map((m) => `${m.name}: ${m.answer}`)).toEqual([
+      'Pat Panel: Accepted',
+      'Pam Panel: Declined',
+      'Ian Independent: No answer yet',
+    ]);
+
+    const item = (await stored()).outbox.find((o) => o.template === 'panel_member_declined')!;
+    expect(item.to).toBe(P.governanceLead);
+    const message: OutgoingMessage = {
+      key: item.key,
+      kind: item.kind,
+      to: item.to,
+      template: item.template,
+      data: item.data,
+      schoolId: record.schoolId,
+      caseId: record.id,
+    };
+    const declined = await messageToCard(message, deps);
+    expect(declined.name).toBe('panel-booking');
+    const dd = declined.data as PanelBookingCard;
+    expect(dd.step).toBe('declined');
+    expect(dd.declined!.text).toBe(
+      'Pam Panel declined the panel hearing on Wed 9 Dec 2026, 10:30. Move the hearing to a time that suits the panel, or choose another member.',
+    );
+    // The booked hearing now fills the panel's calendars on Wed 9 Dec until 12:30.
+    expect(dd.declined!.slots).toEqual(['Wed 9 Dec 2026, 12:30-14:30', 'Thu 10 Dec 2026, 09:00-11:00', 'Fri 11 Dec 2026, 09:00-11:00']);
+    // Someone who may not see the case learns nothing from the message.
+    expect((await messageToCard({ ...message, to: P.teacher }, deps)).name).toBe('message');
+  });
+
+  it('moving the hearing needs a reason; then the same Outlook event is moved and the history says who and why', async () => {
+    booked = await gail('panel.open', { caseId: record.id });
+    const moving = await press(booked, 'panel.reschedule');
+    const m = panel(moving);
+    expect(m.step).toBe('date');
+    expect(m.date!.rescheduling).toBe(true);
+    expect(m.date!.choice).toMatchObject({
+      memberIds: `${P.panel1},${P.panel2},${P.panel3}`,
+      organiser: GAIL,
+      venue: 'Meeting room 2',
+      durationMinutes: '120',
+    });
+    const noReason = await press(moving, 'panel.book', { slot: '2026-12-10T09:00' });
+    expect(errorUnder(noReason.card, 'reason')).toBe(
+      'The hearing is already booked for Wednesday 9 December 2026 at 10:30; give the reason it is moving (everyone invited is told).',
+    );
+    const moved = panel(await press(moving, 'panel.book', { slot: '2026-12-10T09:00', reason: 'Pam Panel cannot come on the 9th' }));
+    expect(moved.notice).toBe(
+      'Hearing moved by Gail Clerk on Tue 24 Nov 2026 to Thu 10 Dec 2026, 09:00-11:00. The Outlook invitation is updated for everyone, and the complainant is told by letter.',
+    );
+    standIn.clearRequests();
+    await drain();
+    const eventId = [...standIn.events.keys()][0]!;
+    expect(standIn.graphRequests().map((r) => [r.method, r.path])).toEqual([['PATCH', `/v1.0/users/${GAIL}/events/${eventId}`]]);
+    expect(standIn.events.size).toBe(1);
+    expect((await stored()).events.at(-1)).toMatchObject({
+      type: 'hearing_scheduled',
+      hearingOn: '2026-12-10',
+      by: P.governanceLead,
+      reason: 'Pam Panel cannot come on the 9th',
+    });
+    booked = await gail('panel.open', { caseId: record.id });
+  });
+
+  it('cancelling needs a reason; it cancels the Outlook event, and the card offers booking again with the same panel', async () => {
+    const noReason = await gail('panel.cancel', { caseId: record.id, version: panel(booked).header.version, cancelReason: ' ' });
+    expect(panel(noReason).errors.cancelReason).toBe('Give the reason the hearing is cancelled: the complainant and the panel are told.');
+    expect(textOf(noReason.card)).toContain('The hearing has not been cancelled yet.');
+
+    const cancelled = await press(booked, 'panel.cancel', { cancelReason: 'The chair of the panel is ill' });
+    const c = panel(cancelled);
+    expect(c.step).toBe('choose');
+    expect(c.notice).toMatch(/^Hearing cancelled by Gail Clerk on Tue 24 Nov 2026\. The Outlook invitation is withdrawn/);
+    expect(c.values).toMatchObject({ memberIds: `${P.panel1},${P.panel2},${P.panel3}`, organiser: GAIL, venue: 'Meeting room 2' });
+    expect(c.choose!.ruleMet).toBe(true);
+    standIn.clearRequests();
+    await drain();
+    const eventId = [...standIn.events.keys()][0]!;
+    expect(standIn.graphRequests().map((r) => [r.method, r.path])).toEqual([['POST', `/v1.0/users/${GAIL}/events/${eventId}/cancel`]]);
+    expect(standIn.graphRequests()[0]!.body.Comment ?? standIn.graphRequests()[0]!.body.comment).toMatch(/Reason: The chair of the panel is ill/);
+    expect((await stored()).events.at(-1)).toMatchObject({ type: 'hearing_cancelled', by: P.governanceLead, reason: 'The chair of the panel is ill' });
+
+    // The same button pressed again (the card from before) says it was already done.
+    const again = panel(await press(booked, 'panel.cancel', { cancelReason: 'Ill' }));
+    expect(again.step).toBe('choose');
+    expect(again.notice).toBe('The hearing was already cancelled by Gail Clerk on Tue 24 Nov 2026: The chair of the panel is ill.');
+    expect((await stored()).events.filter((e) => e.type === 'hearing_cancelled')).toHaveLength(1);
+    expect(as(await gail('case.open', { caseId: record.id }), 'case-task').hearing).toBeUndefined();
+  });
+
+  it('a calendar that cannot be read is named on the card; if Graph refuses them all, the dates follow the school calendar and the card says so', async () => {
+    const choice = await gail('panel.open', { caseId: record.id });
+    const withRob = panel(await press(choice, 'panel.propose', { memberIds: `${P.panel1},${ROB},${P.panel3}` }));
+    expect(withRob.step).toBe('date');
+    expect(withRob.date!.unavailable).toBe("Rob Reserve's calendar could not be read: check with them that the time suits.");
+    expect(withRob.date!.slots).toHaveLength(3);
+
+    standIn.deny(/getSchedule/);
+    const refused = panel(await press(choice, 'panel.propose', { memberIds: `${P.panel1},${P.panel2},${P.panel3}` }));
+    expect(refused.step).toBe('date');
+    expect(refused.date!.unavailable).toMatch(
+      /^Nobody's calendar could be read, so these times fit the policy's window but no diary was checked: check with the panel that they suit\. Microsoft 365 refused .*Calendars\.ReadWrite/,
+    );
+    // Without free/busy, Tue 8 Dec (the first day the notice allows) is offered although Pat is away.
+    expect(refused.date!.slots[0]!.title).toBe('Tue 8 Dec 2026, 09:00-11:00');
+  });
+
+  it('a teacher not involved gets "not found"; a panel member may see the case but not book it', async () => {
+    const missing = as(await invoke(bot, P.teacher, 'panel.open', { caseId: record.id }), 'message');
+    expect(missing).toEqual({ title: 'Not found', text: 'No complaint was found.', tone: 'default' });
+    expect(as(await invoke(bot, P.teacher2, 'panel.propose', { caseId: record.id, memberIds: P.panel1 }), 'message')).toEqual(missing);
+    const member = as(await invoke(bot, P.panel1, 'panel.open', { caseId: record.id }), 'message');
+    expect(member.title).toBe('Not yours to book');
+    expect(as(await invoke(bot, P.panel1, 'case.open', { caseId: record.id }), 'case-task').can.bookPanel).toBe(false);
+    await bot.settled();
+  });
+});

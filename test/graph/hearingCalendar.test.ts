@@ -1,0 +1,350 @@
+/**
+ * The hearing calendar adapters against the local Graph stand-in over real HTTP: the exact
+ * free/busy request for a panel, busy times read back, the hearing event's body and attendees,
+ * a 429 waited out, a create retried after a dropped answer making one event (same
+ * transactionId), moves and cancels on the same event, and attendees' answers read.
+ *
+ * The case: Nunthorpe Academy (NMAT), Stage Three received Fri 6 Nov 2026 and decided Fri 20 Nov,
+ * Stage Four asked for Tue 24 Nov; the clock then reads Wed 25 Nov 2026, 10:00 (GMT: school
+ * time reads as UTC). §14: at least 10 school days' notice (earliest Wed 9 Dec), held within 15
+ * school days of the request (by Tue 15 Dec). Ten teaching days past it are searched too, for
+ * slots outside the window: 16-18 Dec and, after the holidays and the INSET day Tue 5 Jan,
+ * 6-8 and 11-14 Jan 2027.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
+import { bookHearing } from '../../src/app/bookHearing.js';
+import { cancelHearing } from '../../src/app/cancelHearing.js';
+import type { Deps } from '../../src/app/caseFlow.js';
+import type { CaseRecord, Complainant, OutgoingMessage } from '../../src/app/ports.js';
+import { proposeHearingDates } from '../../src/app/proposeHearingDates.js';
+import { recordComplaint } from '../../src/app/recordComplaint.js';
+import { recordOutcome } from '../../src/app/recordOutcome.js';
+import { requestEscalation } from '../../src/app/requestEscalation.js';
+import { createGraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
+import {
+  FREE_BUSY_INTERVAL_MINUTES,
+  GraphCalendarBooking,
+  HearingEventError,
+  HearingEventSender,
+  hearingTransactionId,
+} from '../../src/graph/hearingCalendar.js';
+import { memoryLogger, silentLogger } from '../../src/log.js';
+import { P, TestClock, memoryDeps, nmatSchool, parentComplaint } from '../helpers/app.js';
+import { GraphStandIn } from './graphStandIn.js';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const SECRET = 'stand-in-secret';
+const CLERK = 'gail.clerk@nunthorpe.example';
+const PAT = 'pat.panel@nunthorpe.example';
+const PAM = 'pam.panel@nunthorpe.example';
+const IAN = 'ian.independent@governors.example';
+const COMPLAINANT = 'priya.parent@example.com';
+const PANEL = [P.panel1, P.panel2, P.panel3];
+
+let standIn: GraphStandIn;
+let sleeps: number[];
+/** Events the stand-in held before the test: each test looks at the ones it made. */
+let earlier: Set<string>;
+const newEvents = () => [...standIn.events.entries()].filter(([id]) => !earlier.has(id)).map(([, e]) => e.event);
+
+beforeAll(async () => {
+  standIn = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
+  standIn
+    .addUser({ id: 'u-clerk', displayName: 'Gail Clerk', mail: CLERK, userPrincipalName: CLERK })
+    .addUser({ id: 'u-pat', displayName: 'Pat Panel', mail: PAT, userPrincipalName: PAT })
+    .addUser({ id: 'u-pam', displayName: 'Pam Panel', mail: PAM, userPrincipalName: PAM })
+    .addUser({ id: 'u-ian', displayName: 'Ian Independent', mail: IAN, userPrincipalName: IAN });
+});
+afterAll(async () => standIn.close());
+beforeEach(() => {
+  sleeps = [];
+  standIn.clearRequests();
+  standIn.clearFailures();
+  earlier = new Set(standIn.events.keys());
+  for (const address of [CLERK, PAT, PAM, IAN]) standIn.setBusy(address, []);
+});
+
+function gateway(over: Partial<GraphGatewayOptions> = {}) {
+  return createGraphGateway({
+    tenantId: TENANT,
+    clientId: CLIENT,
+    clientSecret: SECRET,
+    baseUrl: standIn.baseUrl,
+    authorityUrl: standIn.authorityUrl,
+    log: silentLogger(),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    ...over,
+  });
+}
+
+/** A Stage Four NMAT case on memory stores, the panel with email addresses (Ian independent), Graph as the calendar. */
+async function stageFour(complainant: Partial<Complainant> = {}): Promise<{ deps: Deps; clock: TestClock; record: CaseRecord }> {
+  const clock = new TestClock('2026-11-06T09:00:00Z');
+  // Case ids unique across tests: the outbox keys, and so the transactionIds, are too.
+  const run = Math.random().toString(36).slice(2, 8);
+  let n = 0;
+  const deps: Deps = { ...memoryDeps(clock), newId: () => `case-${run}-${++n}`, calendar: new GraphCalendarBooking(gateway()) };
+  const school = nmatSchool();
+  const person = (id: string) => school.people.find((p) => p.id === id)!;
+  person(P.governanceLead).email = CLERK;
+  person(P.panel1).email = PAT;
+  person(P.panel2).email = PAM;
+  Object.assign(person(P.panel3), { email: IAN, roles: ['independent_panel_member'] });
+  await deps.schools.save(school);
+  const input = parentComplaint();
+  const r = await recordComplaint(deps, P.governanceLead, { ...input, complainant: { ...input.complainant, ...complainant }, stage: 3 });
+  if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
+  clock.set('2026-11-20T15:00:00Z');
+  await recordOutcome(deps, P.execPrincipal, {
+    caseId: r.case.id,
+    outcome: 'not_upheld',
+    decision: 'The detentions followed the behaviour policy; reasons below.',
+  });
+  clock.set('2026-11-24T08:30:00Z');
+  const record = await requestEscalation(deps, P.governanceLead, { caseId: r.case.id });
+  clock.set('2026-11-25T10:00:00Z');
+  return { deps, clock, record };
+}
+
+/** The calendar item of an outbox, as the outbox worker hands it to the Messenger. */
+function calendarMessage(record: CaseRecord, key: string): OutgoingMessage {
+  const item = record.outbox.find((o) => o.key === key);
+  if (!item) throw new Error(`no outbox item ${key} in ${record.outbox.map((o) => o.key).join(', ')}`);
+  return { key: item.key, kind: item.kind, to: item.to, template: item.template, data: item.data, schoolId: record.schoolId, caseId: record.id };
+}
+
+const eventPosts = () => standIn.graphRequests().filter((r) => r.method === 'POST' && /\/events$/.test(r.path));
+
+describe('GraphCalendarBooking', () => {
+  it('asks getSchedule for the members and the organiser over the days slots may fall on, in UTC, in 15-minute steps, and maps what is busy', async () => {
+    const { deps, record } = await stageFour();
+    standIn.setBusy(PAT, [{ status: 'oof', start: new Date('2026-12-09T09:00:00Z'), end: new Date('2026-12-09T17:00:00Z') }]);
+    standIn.setBusy(CLERK, [{ status: 'tentative', start: new Date('2026-12-09T09:00:00Z'), end: new Date('2026-12-09T10:00:00Z') }]);
+
+    const p = await proposeHearingDates(deps, P.governanceLead, { caseId: record.id, memberIds: PANEL });
+
+    const calls = standIn.graphRequests().filter((r) => r.path.endsWith('/calendar/getSchedule'));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.path).toBe(`/v1.0/users/${CLERK}/calendar/getSchedule`);
+    expect(calls[0]!.headers.prefer).toBe('outlook.timezone="UTC"');
+    expect(calls[0]!.body).toEqual({
+      schedules: [PAT, PAM, IAN, CLERK],
+      // From Wed 9 Dec 09:00 (the earliest date) to Thu 14 Jan 2027 17:00 (the tenth teaching day past Tue 15 Dec).
+      startTime: { dateTime: '2026-12-09T09:00:00', timeZone: 'UTC' },
+      endTime: { dateTime: '2027-01-14T17:00:00', timeZone: 'UTC' },
+      availabilityViewInterval: FREE_BUSY_INTERVAL_MINUTES,
+    });
+    expect(FREE_BUSY_INTERVAL_MINUTES).toBe(15);
+    // Pat is away on Wed 9 Dec, so the first slot is Thu 10 Dec.
+    expect(p.slots.map((s) => s.date)).toEqual(['2026-12-10', '2026-12-11', '2026-12-14']);
+
+    const read = await new GraphCalendarBooking(gateway()).freeBusy(
+      CLERK,
+      [PAT.toUpperCase(), CLERK, 'nobody@nunthorpe.example'],
+      new Date('2026-12-09T00:00:00Z'),
+      new Date('2026-12-10T00:00:00Z'),
+    );
+    expect(read.busy.get(PAT)).toEqual([{ status: 'oof', start: new Date('2026-12-09T09:00:00Z'), end: new Date('2026-12-09T17:00:00Z') }]);
+    expect(read.busy.get(CLERK)).toEqual([{ status: 'tentative', start: new Date('2026-12-09T09:00:00Z'), end: new Date('2026-12-09T10:00:00Z') }]);
+    expect(read.unavailable).toEqual(['nobody@nunthorpe.example']);
+  });
+
+  it('a member whose calendar cannot be read is listed as unavailable, and the slots follow the others', async () => {
+    const { deps, record } = await stageFour();
+    const { school } = { school: (await deps.schools.get(record.schoolId))! };
+    const { outbox: _o, digests: _d, version: _v, ...setup } = school;
+    setup.people.find((p) => p.id === P.panel2)!.email = 'pam@elsewhere.example'; // not a mailbox Graph knows
+    await deps.schools.save(setup);
+    const p = await proposeHearingDates(deps, P.governanceLead, { caseId: record.id, memberIds: PANEL });
+    expect(p.unavailable).toEqual([{ id: P.panel2, name: 'Pam Panel' }]);
+    expect(p.calendarsRead).toBe(true);
+    expect(p.slots.map((s) => s.date)).toEqual(['2026-12-09', '2026-12-10', '2026-12-11']);
+  });
+
+  it('waits out a 429 for as long as Retry-After says, then reads the calendars', async () => {
+    const { deps, record } = await stageFour();
+    standIn.failNext(1, { status: 429, retryAfter: 7, match: /getSchedule/ });
+    const p = await proposeHearingDates(deps, P.governanceLead, { caseId: record.id, memberIds: PANEL });
+    expect(
+      standIn
+        .graphRequests()
+        .filter((r) => r.path.endsWith('/getSchedule'))
+        .map((r) => r.status),
+    ).toEqual([429, 200]);
+    expect(sleeps).toEqual([7000]);
+    expect(p.calendarsRead).toBe(true);
+    expect(p.slots).toHaveLength(3);
+  });
+
+  it('reads each attendee answer, address lower-cased; no answer yet is "none"', async () => {
+    const g = gateway();
+    const event = await g.createEvent(
+      CLERK,
+      {
+        subject: 'x',
+        html: '<p>x</p>',
+        start: new Date('2026-12-10T12:00:00Z'),
+        end: new Date('2026-12-10T14:00:00Z'),
+        online: true,
+        attendees: [
+          { name: 'Pat', address: 'Pat.Panel@nunthorpe.example' },
+          { name: 'Priya', address: COMPLAINANT },
+        ],
+      },
+      'tx-answers',
+    );
+    standIn.setResponse(event.id, PAT, 'accepted', new Date('2026-11-26T08:15:00Z'));
+    const answers = await new GraphCalendarBooking(g).responses(CLERK, event.id);
+    expect(answers).toEqual([
+      { address: PAT, answer: 'accepted', respondedAt: new Date('2026-11-26T08:15:00Z') },
+      { address: COMPLAINANT, answer: 'none', respondedAt: null },
+    ]);
+  });
+});
+
+describe('HearingEventSender', () => {
+  it('creates one event in the organiser calendar: a Teams meeting at the venue, the panel and the complainant invited, the reference and time only', async () => {
+    const { deps, record } = await stageFour();
+    const booked = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-10T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      venue: 'Nunthorpe Academy, meeting room 2',
+    });
+    const key = `${record.id}:calendar:hearing:4:1`;
+    const { log, lines } = memoryLogger('calendar');
+    const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log });
+
+    await sender.send(calendarMessage(booked, key));
+
+    const posts = eventPosts();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.path).toBe(`/v1.0/users/${CLERK}/events`);
+    const body = posts[0]!.body;
+    expect(body).toMatchObject({
+      subject: `Complaint panel hearing ${record.reference}`,
+      start: { dateTime: '2026-12-10T12:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-10T14:00:00', timeZone: 'UTC' },
+      isOnlineMeeting: true,
+      onlineMeetingProvider: 'teamsForBusiness',
+      location: { displayName: 'Nunthorpe Academy, meeting room 2' },
+      transactionId: hearingTransactionId(key),
+      attendees: [
+        { emailAddress: { address: PAT, name: 'Pat Panel' }, type: 'required' },
+        { emailAddress: { address: PAM, name: 'Pam Panel' }, type: 'required' },
+        { emailAddress: { address: IAN, name: 'Ian Independent' }, type: 'required' },
+        { emailAddress: { address: COMPLAINANT, name: 'Priya Parent' }, type: 'required' },
+      ],
+    });
+    const html: string = body.body.content;
+    expect(body.body.contentType).toBe('HTML');
+    expect(html).toContain('Nunthorpe Academy');
+    expect(html).toContain(record.reference);
+    expect(html).toContain('stage 4 (Trust Response: Panel Hearing)');
+    expect(html).toContain('Thursday 10 December 2026 at 12:00 to 14:00');
+    // Nothing of the complaint: not what happened, not what they want, not who they are.
+    for (const secret of ['detention', 'explanation', 'Priya', 'Tara', record.summary.slice(0, 20)]) expect(html).not.toContain(secret);
+
+    const after = (await deps.cases.get(record.id))!;
+    const [stored] = newEvents();
+    expect(after.events.at(-1)).toMatchObject({ type: 'hearing_booked', stage: 4, by: 'system', details: { booking: 1, eventId: stored!.id } });
+    expect(lines.find((l) => l.event === 'hearing_event_created')).toMatchObject({ key, caseId: record.id, eventId: stored!.id });
+    expect(JSON.stringify(lines)).not.toContain(COMPLAINANT);
+  });
+
+  it('a complainant who asked for letters by post is not invited', async () => {
+    const { deps, record } = await stageFour({ preferredContact: 'letter', address: '1 High Street, Nunthorpe' });
+    const booked = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() }).send(
+      calendarMessage(booked, `${record.id}:calendar:hearing:4:1`),
+    );
+    expect(eventPosts()[0]!.body.attendees.map((a: { emailAddress: { address: string } }) => a.emailAddress.address)).toEqual([PAT, PAM, IAN]);
+  });
+
+  it('a create retried after its answer was lost sends the same transactionId, and the stand-in holds one event', async () => {
+    const { deps, record } = await stageFour();
+    const booked = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-10T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      venue: 'Room 2',
+    });
+    const message = calendarMessage(booked, `${record.id}:calendar:hearing:4:1`);
+    const deliveries = new MemoryDeliveryLedger();
+    // The connection drops after Graph made the event (the worker crashes before hearing back).
+    const dropping: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/events')) throw new TypeError('fetch failed: socket hang up');
+      return res;
+    };
+    const first = new HearingEventSender({ deps, gateway: gateway({ fetch: dropping, retry: { maxAttempts: 1 } }), deliveries, log: silentLogger() });
+    await expect(first.send(message)).rejects.toThrow(/could not reach|unreachable|network|socket/i);
+    expect(deliveries.records.has(message.key)).toBe(false); // released: the outbox may try again
+    expect((await deps.cases.get(record.id))!.events.some((e) => e.type === 'hearing_booked')).toBe(false);
+
+    const again = new HearingEventSender({ deps, gateway: gateway(), deliveries, log: silentLogger() });
+    await again.send(message);
+    await again.send(message); // and once more after it went: the ledger stops it before Graph
+    const posts = eventPosts();
+    expect(posts).toHaveLength(2);
+    expect(posts.map((r) => r.body.transactionId)).toEqual([hearingTransactionId(message.key), hearingTransactionId(message.key)]);
+    expect(newEvents()).toHaveLength(1);
+    const after = (await deps.cases.get(record.id))!;
+    expect(after.events.filter((e) => e.type === 'hearing_booked')).toHaveLength(1);
+    expect(deliveries.records.get(message.key)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('a move waits for the event to exist, then moves that event; a cancel cancels it with the reason', async () => {
+    const { deps, clock, record } = await stageFour();
+    const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-14T09:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      venue: 'Main hall',
+      online: false,
+      reason: 'Pam cannot make the 10th',
+    });
+    const move = calendarMessage(moved, `${record.id}:calendar:hearing:4:2`);
+
+    const early = await sender.send(move).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(early).toBeInstanceOf(HearingEventError);
+    expect(early).toMatchObject({ code: 'EVENT_NOT_CREATED_YET', retryable: true });
+
+    await sender.send(calendarMessage(first, `${record.id}:calendar:hearing:4:1`));
+    const [stored] = newEvents();
+    const eventId = stored!.id;
+    await sender.send(move);
+    const patch = standIn.graphRequests().filter((r) => r.method === 'PATCH');
+    expect(patch.map((r) => r.path)).toEqual([`/v1.0/users/${CLERK}/events/${eventId}`]);
+    expect(patch[0]!.body).toMatchObject({
+      start: { dateTime: '2026-12-14T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-14T11:00:00', timeZone: 'UTC' },
+      isOnlineMeeting: false,
+      location: { displayName: 'Main hall' },
+    });
+    expect(patch[0]!.body.body.content).toContain('Monday 14 December 2026 at 09:00');
+
+    const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'the complaint was withdrawn' });
+    await sender.send(calendarMessage(cancelled, `${record.id}:calendar:hearing:4:cancel:2`));
+    const cancel = standIn.graphRequests().filter((r) => r.path.endsWith('/cancel'));
+    expect(cancel.map((r) => [r.method, r.path])).toEqual([['POST', `/v1.0/users/${CLERK}/events/${eventId}/cancel`]]);
+    expect(cancel[0]!.body.Comment).toBe(
+      `The complaints panel hearing for ${record.reference} on Monday 14 December 2026 at 09:00 is cancelled. Reason: the complaint was withdrawn`,
+    );
+    expect(standIn.events.get(eventId)!.event.isCancelled).toBe(true);
+    expect(newEvents()).toHaveLength(1);
+  });
+});
