@@ -29,6 +29,7 @@ const TITLES: Record<LetterKind, string> = {
   acknowledgement: 'Acknowledgement letter',
   outcome: 'Outcome letter',
   panel_invitation: 'Invitation to the panel hearing',
+  hearing_cancelled: 'Letter saying the panel hearing is cancelled',
   panel_decision: "Letter with the panel's decision",
   extension: 'Letter about a new deadline',
   timescale: 'Letter with the new timescale',

@@ -160,7 +160,8 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
       outsideWindow: !check.insideWindow,
       ...(check.problems.length ? { problems: check.problems } : {}),
     };
-    const timeChanged = !active?.start || active.start.getTime() !== start;
+    // The complainant is written to when the time or the place is new; a change of panel alone is not theirs to hear of.
+    const arrangementsChanged = !active?.start || active.start.getTime() !== start || active.venue !== venue || active.online !== input.online;
     return {
       events: [{ type: 'hearing_scheduled', stage, hearingOn, ...(input.reason ? { reason: input.reason } : {}), details }],
       outbox: (after) => {
@@ -180,8 +181,7 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
           ...(input.reason ? { reason: input.reason } : {}),
         };
         const items = [outboxItem(`${record.id}:calendar:hearing:${stage}:${booking}`, 'calendar', organiser, HEARING_EVENT, { ...request }, now)];
-        // The complainant is written to when the date or time is new; a change of panel alone is not theirs to hear of.
-        if (timeChanged) {
+        if (arrangementsChanged) {
           items.unshift(
             outboxItem(
               `${record.id}:letter:hearing_invitation:${stage}:${booking}`,

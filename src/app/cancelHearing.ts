@@ -3,12 +3,13 @@
  * and why; the attendees read the reason in the cancellation). The fold then treats the stage as
  * having no hearing date again, and a later booking is a first booking with a new event.
  *
- * No letter to the complainant is queued here: they receive the calendar cancellation if they
- * were invited by email, and the letter for the next date when the hearing is booked again.
+ * The complainant is written to (template "hearing_cancelled_letter"): the hearing on its date
+ * will not go ahead, why, and that a new date follows. Attendees invited in Outlook also get the
+ * calendar cancellation, with the reason.
  */
 import { z } from 'zod';
 import { AppError } from './errors.js';
-import { applyToCase, outboxItem, type Actor, type Deps } from './caseFlow.js';
+import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import type { CaseRecord } from './ports.js';
 import { HEARING_EVENT, type HearingEventRequest } from './bookHearing.js';
 import { hearingPanel, latestBooking } from './panel.js';
@@ -33,9 +34,26 @@ export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeo
     }
     return {
       events: [{ type: 'hearing_cancelled', stage, reason: input.reason, details: { booking: last.booking } }],
-      outbox: () => {
+      outbox: (after) => {
+        const now = deps.clock.now();
+        const letter = outboxItem(
+          `${record.id}:letter:hearing_cancelled:${stage}:${last.booking}`,
+          'letter',
+          'complainant',
+          'hearing_cancelled_letter',
+          {
+            ...caseSummary(record, after, ctx),
+            booking: last.booking,
+            hearingOn: last.hearingOn,
+            ...(last.start ? { hearingStart: last.start.toISOString(), hearingEnd: (last.end ?? last.start).toISOString() } : {}),
+            // Whether an Outlook invitation went out (and is now cancelled too).
+            calendarEvent: Boolean(last.eventId),
+            reason: input.reason,
+          },
+          now,
+        );
         // A date-only hearing (scheduleHearing) has no calendar event to cancel.
-        if (!last.start || !last.organiser) return [];
+        if (!last.start || !last.organiser) return [letter];
         const request: HearingEventRequest = {
           action: 'cancel',
           stage,
@@ -46,14 +64,8 @@ export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeo
           reason: input.reason,
         };
         return [
-          outboxItem(
-            `${record.id}:calendar:hearing:${stage}:cancel:${last.booking}`,
-            'calendar',
-            last.organiser,
-            HEARING_EVENT,
-            { ...request },
-            deps.clock.now(),
-          ),
+          letter,
+          outboxItem(`${record.id}:calendar:hearing:${stage}:cancel:${last.booking}`, 'calendar', last.organiser, HEARING_EVENT, { ...request }, now),
         ];
       },
     };

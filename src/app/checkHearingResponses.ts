@@ -19,6 +19,7 @@ import type { AttendeeAnswer, CaseRecord, CaseStateRecord, School } from './port
 import { stageBookings, type Booking } from './panel.js';
 import { findHearingSlots } from './proposeHearingDates.js';
 import { requireManager } from './authorisation.js';
+import { complainantGetsEmail } from './complainant.js';
 
 export interface HearingStatus {
   stage: number;
@@ -47,9 +48,9 @@ const answerOf = (b: Booking, who: string): AttendeeAnswer => {
   return a && ANSWERS.has(a) ? (a as AttendeeAnswer) : 'none';
 };
 
-/** Whether the complainant gets the calendar invitation: an email address, and letters not asked for by post. */
+/** Whether the complainant gets the calendar invitation: whenever they get email at all (src/app/complainant.ts). */
 export function complainantInvited(record: CaseRecord): boolean {
-  return Boolean(record.complainant.email?.trim()) && record.complainant.preferredContact !== 'letter';
+  return complainantGetsEmail(record.complainant);
 }
 
 /** The complainant's answers to every date offered at the stage, by the policy's proposed-dates rule. */

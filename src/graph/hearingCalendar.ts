@@ -10,7 +10,7 @@
  *   reference only (no complaint details); moves it on a re-booking; cancels it with the reason.
  *
  * A retry never makes a second event: each outbox key is claimed in the `deliveries` ledger (the
- * same DeliveryLedger the Teams messenger and the letter mailer use), and the create carries a
+ * same DeliveryLedger the Teams messenger and the letter mailer use; src/jobs/deliverOnce.ts), and the create carries a
  * transactionId derived from the key, so Graph answers a repeated create with the event it made.
  * The event id is recorded on the case (`hearing_booked`); a move or cancel whose event is not
  * created yet fails and the outbox tries it again later. The sender re-reads the case, so a
@@ -21,13 +21,14 @@
 import { createHash } from 'node:crypto';
 import { SYSTEM, applyToCase, schoolContext, type Deps } from '../app/caseFlow.js';
 import { AppError } from '../app/errors.js';
-import { complainantInvited } from '../app/checkHearingResponses.js';
+import { complainantEmail } from '../app/complainant.js';
 import { stageBookings, type Booking } from '../app/panel.js';
 import type { AttendeeAnswer, BusyStatus, BusyTime, CalendarBooking, CaseRecord, Clock, Messenger, OutgoingMessage, School } from '../app/ports.js';
 import { HEARING_EVENT } from '../app/bookHearing.js';
 import { formatLetterDate } from '../letters/letters.js';
 import type { Log } from '../log.js';
 import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
+import { deliverOnce } from '../jobs/deliverOnce.js';
 import type { Attendee, GraphGateway, NewEvent } from './gateway.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -132,7 +133,8 @@ export function hearingAttendees(school: School, record: CaseRecord, b: Booking)
     const p = school.people.find((x) => x.id === id);
     if (p?.email?.trim()) out.push({ name: p.name, address: p.email.trim(), type: 'required' });
   }
-  if (complainantInvited(record)) out.push({ name: record.complainant.name, address: record.complainant.email!.trim(), type: 'required' });
+  const complainant = complainantEmail(record.complainant);
+  if (complainant) out.push({ name: record.complainant.name, address: complainant, type: 'required' });
   return out;
 }
 
@@ -143,8 +145,6 @@ export interface HearingEventSenderOptions {
   log: Log;
   staleMs?: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type Outcome = { done: 'created' | 'updated' | 'cancelled'; eventId: string } | { done: 'skipped'; why: string };
 
@@ -158,54 +158,34 @@ export class HearingEventSender implements Messenger {
   }
 
   async send(message: OutgoingMessage): Promise<void> {
-    const { log, deliveries } = this.opts;
+    const { log } = this.opts;
     const ids = { key: message.key, template: message.template, caseId: message.caseId, schoolId: message.schoolId };
     if (message.kind !== 'calendar' || message.template !== HEARING_EVENT) {
       throw new HearingEventError('NOT_A_HEARING_EVENT', `A ${message.kind} "${message.template}" is not a hearing calendar request.`, false);
     }
     if (!message.caseId) throw new HearingEventError('NO_CASE', `The calendar request ${message.key} names no case.`, false);
 
-    const claim = await deliveries.claim(message, this.clock.now(), this.staleMs);
-    if (claim.state === 'delivered') {
-      log.info({ event: 'hearing_event_already_done', ...ids }, 'calendar request already carried out; not repeated');
-      return;
-    }
-    if (claim.state === 'busy')
-      throw new HearingEventError(
-        'IN_PROGRESS',
-        'This calendar request is being carried out by another worker just now; it will be checked again later.',
-        true,
-      );
-
-    let outcome: Outcome;
-    try {
-      outcome = await this.carryOut(message);
-    } catch (e) {
-      await deliveries
-        .release(message.key, claim.token)
-        .catch((err) => log.error({ event: 'delivery_release_failed', ...ids, err }, 'could not release a delivery claim'));
-      const err = e as Error & { kind?: string; status?: number; retryable?: boolean; code?: string };
-      log.warn(
-        { event: 'hearing_event_failed', ...ids, error: err.message, kind: err.kind ?? err.code, status: err.status, retryable: err.retryable },
-        'calendar request not carried out',
-      );
-      throw e;
-    }
-
-    // Done in Graph: failing to note it in the ledger must not repeat it now (the transactionId covers a repeat anyway).
-    const details = { attempts: 1, transport: 'calendar', ...('eventId' in outcome ? { eventId: outcome.eventId } : {}) };
-    for (let i = 0; ; i++) {
-      try {
-        await deliveries.delivered(message.key, claim.token, this.clock.now(), details);
-        break;
-      } catch (err) {
-        if (i >= 2) {
-          log.error({ event: 'delivery_record_failed', ...ids, err }, 'calendar request carried out but its delivery could not be recorded');
-          break;
-        }
-        await sleep(200 * (i + 1));
-      }
-    }
+    // Done in Graph is recorded even when the ledger write fails: the transactionId covers a repeated create anyway.
+    const result = await deliverOnce(
+      this.opts.deliveries,
+      message,
+      {
+        clock: this.clock,
+        staleMs: this.staleMs,
+        log,
+        ids,
+        what: 'calendar request',
+        events: { already: 'hearing_event_already_done', failed: 'hearing_event_failed' },
+        busy: () =>
+          new HearingEventError('IN_PROGRESS', 'This calendar request is being carried out by another worker just now; it will be checked again later.', true),
+      },
+      async () => {
+        const outcome = await this.carryOut(message);
+        return { value: outcome, details: { attempts: 1, transport: 'calendar', ...('eventId' in outcome ? { eventId: outcome.eventId } : {}) } };
+      },
+    );
+    if (result.state !== 'done') return;
+    const outcome = result.value;
     if (outcome.done === 'skipped') log.info({ event: 'hearing_event_skipped', ...ids, why: outcome.why }, 'calendar request skipped');
     else log.info({ event: `hearing_event_${outcome.done}`, ...ids, eventId: outcome.eventId }, `hearing event ${outcome.done}`);
   }

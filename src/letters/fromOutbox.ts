@@ -9,6 +9,7 @@
  * | acknowledgement_letter     | acknowledge.ts           | acknowledgement                           |
  * | outcome_letter             | recordOutcome.ts         | outcome, or panel_decision at a hearing   |
  * | hearing_invitation_letter  | scheduleHearing.ts, bookHearing.ts | panel_invitation                |
+ * | hearing_cancelled_letter   | cancelHearing.ts         | hearing_cancelled                         |
  * | extension_letter           | extendDeadline.ts        | extension                                 |
  * | timescale_letter           | resumeCase.ts            | timescale                                 |
  * | pause_letter               | pauseCase.ts             | pause                                     |
@@ -18,6 +19,7 @@
  * they approved in `data.editedText`: that text is the letter's body, the subject stays.
  */
 import { schoolContext } from '../app/caseFlow.js';
+import { complainantGetsEmail } from '../app/complainant.js';
 import type { CaseRecord, OutboxItem, School } from '../app/ports.js';
 import { fromDayNumber } from '../domain/dates.js';
 import { DEADLINE_KINDS, OUTCOMES, type DeadlineKind, type Outcome } from '../domain/policy.js';
@@ -27,6 +29,7 @@ export const LETTER_TEMPLATES: Readonly<Record<string, LetterKind>> = {
   acknowledgement_letter: 'acknowledgement',
   outcome_letter: 'outcome',
   hearing_invitation_letter: 'panel_invitation',
+  hearing_cancelled_letter: 'hearing_cancelled',
   extension_letter: 'extension',
   timescale_letter: 'timescale',
   pause_letter: 'pause',
@@ -41,7 +44,10 @@ const isOutcome = (v: unknown): v is Outcome => typeof v === 'string' && (OUTCOM
 export function letterFromOutbox(item: OutboxItem, record: CaseRecord, school: School): { kind: LetterKind; data: LetterData } {
   if (item.kind !== 'letter') throw new Error(`outbox item ${item.key} is a ${item.kind}, not a letter`);
   let kind = LETTER_TEMPLATES[item.template];
-  if (!kind) throw new Error(`outbox item ${item.key}: no letter for template ${JSON.stringify(item.template)}; expected one of ${Object.keys(LETTER_TEMPLATES).join(', ')}`);
+  if (!kind)
+    throw new Error(
+      `outbox item ${item.key}: no letter for template ${JSON.stringify(item.template)}; expected one of ${Object.keys(LETTER_TEMPLATES).join(', ')}`,
+    );
   const { policy, calendar } = schoolContext(school);
   const d = item.data;
   const localDay = (at: Date) => fromDayNumber(calendar.timezone.localDay(at.getTime()));
@@ -80,7 +86,9 @@ export function letterFromOutbox(item: OutboxItem, record: CaseRecord, school: S
     date: localDay(item.createdAt),
     deadlines,
   };
-  const received = [...record.events].reverse().find((e) => (e.type === 'received' || e.type === 'escalation_requested') && e.at.getTime() <= item.createdAt.getTime());
+  const received = [...record.events]
+    .reverse()
+    .find((e) => (e.type === 'received' || e.type === 'escalation_requested') && e.at.getTime() <= item.createdAt.getTime());
   if (kind === 'acknowledgement' && stage === record.state.stage) data.stageReceivedOn = record.state.stageReceivedOn;
   else if (kind === 'acknowledgement' && received) data.stageReceivedOn = localDay(received.at);
   if (isOutcome(d.outcome)) data.outcome = d.outcome;
@@ -96,14 +104,31 @@ export function letterFromOutbox(item: OutboxItem, record: CaseRecord, school: S
     if (hearingOn) data.hearingOn = hearingOn;
     const previous = str(d.previousHearingStart) ?? str(d.previousHearingOn);
     if (previous) data.previousHearingOn = previous;
+    // Booked at a time: where, and whether online; the joining link is in the Outlook invitation, sent only to a complainant who gets email.
+    if (str(d.hearingEnd)) data.hearingEnd = str(d.hearingEnd)!;
+    if (str(d.venue)) data.venue = str(d.venue)!;
+    if (typeof d.online === 'boolean') {
+      data.online = d.online;
+      data.calendarInvitation = complainantGetsEmail(record.complainant);
+    }
     // The letter's own dates win over the case's: they were worked out for this hearing date.
-    for (const [field, k] of [['papersDue', 'panel_papers'], ['companionRequestDue', 'companion_notice']] as const) {
+    for (const [field, k] of [
+      ['papersDue', 'panel_papers'],
+      ['companionRequestDue', 'companion_notice'],
+    ] as const) {
       const due = str(d[field]);
       const i = deadlines.findIndex((x) => x.stage === stage && x.kind === k);
       if (due && i >= 0) deadlines[i] = { ...deadlines[i]!, due };
       else if (due) deadlines.push({ stage, kind: k, due });
       else if (field === 'companionRequestDue' && i >= 0) deadlines.splice(i, 1);
     }
+  }
+  if (kind === 'hearing_cancelled') {
+    const hearingOn = str(d.hearingStart) ?? str(d.hearingOn);
+    if (hearingOn) data.hearingOn = hearingOn;
+    if (str(d.hearingEnd)) data.hearingEnd = str(d.hearingEnd)!;
+    // The Outlook event is cancelled too (src/graph/hearingCalendar.ts); the complainant had it only if they get email.
+    data.calendarInvitation = d.calendarEvent === true && complainantGetsEmail(record.complainant);
   }
   if (str(d.reason)) data.reason = str(d.reason)!;
   if (kind === 'extension') {

@@ -10,7 +10,17 @@
 import type { DeadlineKind, Outcome, Policy, Stage } from '../domain/policy.js';
 import { handlerFor, ownerFor } from '../domain/policy.js';
 
-export const LETTER_KINDS = ['acknowledgement', 'outcome', 'panel_invitation', 'panel_decision', 'extension', 'timescale', 'pause', 'withdrawal_confirmation'] as const;
+export const LETTER_KINDS = [
+  'acknowledgement',
+  'outcome',
+  'panel_invitation',
+  'hearing_cancelled',
+  'panel_decision',
+  'extension',
+  'timescale',
+  'pause',
+  'withdrawal_confirmation',
+] as const;
 export type LetterKind = (typeof LETTER_KINDS)[number];
 
 export interface LetterDeadline {
@@ -43,7 +53,20 @@ export interface LetterData {
   decision?: string;
   /** Whether the case is closed after this outcome; worked out from the policy when not given. */
   closed?: boolean;
+  /** The hearing's date, or its start (an ISO instant) when it was booked at a time. */
   hearingOn?: string;
+  /** The end of a hearing booked at a time (an ISO instant). */
+  hearingEnd?: string;
+  /** Where a hearing booked at a time is held. */
+  venue?: string;
+  /** Whether a hearing booked at a time is (also) a Microsoft Teams meeting; absent for a date-only hearing. */
+  online?: boolean;
+  /**
+   * Whether the complainant is sent the Outlook invitation to the hearing (they get email:
+   * src/app/complainant.ts), which carries the link to join a Teams meeting.
+   */
+  calendarInvitation?: boolean;
+  /** The date (or start) the hearing had before it moved. */
   previousHearingOn?: string;
   /** Why a hearing moved or a deadline was extended (the complainant is told). */
   reason?: string;
@@ -67,7 +90,29 @@ type Block = { p: string } | { list: string[] } | { quote: string } | { sign: st
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+const NUMBERS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
+];
 
 /** "2026-11-10" → "Tuesday 10 November 2026"; an instant → "Tuesday 10 November 2026 at 14:30" in the school's time zone. */
 export function formatLetterDate(value: string, timezone = 'Europe/London'): string {
@@ -79,11 +124,32 @@ export function formatLetterDate(value: string, timezone = 'Europe/London'): str
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return value;
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: timezone, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date(ms))
       .map((p) => [p.type, p.value]),
   );
   return `${formatLetterDate(`${parts.year}-${parts.month!.padStart(2, '0')}-${parts.day!.padStart(2, '0')}`)} at ${parts.hour}:${parts.minute}`;
+}
+
+/**
+ * A hearing's date and time as a letter gives them: "Thursday 10 December 2026, from 12:00 to
+ * 14:00" when the end is known, else as formatLetterDate ("Tuesday 12 January 2027" for a date).
+ */
+export function formatHearingTime(start: string, end: string | undefined, timezone = 'Europe/London'): string {
+  const from = formatLetterDate(start, timezone);
+  const at = from.lastIndexOf(' at ');
+  if (!end || at < 0) return from;
+  const until = formatLetterDate(end, timezone);
+  // Same day (a hearing is held within school hours): "from HH:MM to HH:MM".
+  return until.startsWith(from.slice(0, at)) ? `${from.slice(0, at)}, from ${from.slice(at + 4)} to ${until.slice(at + 4)}` : `${from} to ${until}`;
 }
 
 const UNIT_WORDS: Record<string, [string, string]> = {
@@ -160,8 +226,11 @@ const PANEL_CONVENERS: Record<string, Record<number, string>> = {
 function panelMakeup(policy: Policy, stage: Stage): string | undefined {
   const p = stage.panel;
   if (!p) return undefined;
-  const count = p.maxMembers === p.minMembers ? NUMBERS[p.minMembers] ?? String(p.minMembers) : `at least ${NUMBERS[p.minMembers] ?? p.minMembers}`;
-  const independent = p.independentMembers > 0 ? `, ${p.independentMembers === 1 ? 'one' : NUMBERS[p.independentMembers]} of whom ${p.independentMembers === 1 ? 'is' : 'are'} independent of the management and running of ${policy.organisation}` : '';
+  const count = p.maxMembers === p.minMembers ? (NUMBERS[p.minMembers] ?? String(p.minMembers)) : `at least ${NUMBERS[p.minMembers] ?? p.minMembers}`;
+  const independent =
+    p.independentMembers > 0
+      ? `, ${p.independentMembers === 1 ? 'one' : NUMBERS[p.independentMembers]} of whom ${p.independentMembers === 1 ? 'is' : 'are'} independent of the management and running of ${policy.organisation}`
+      : '';
   const how = p.selection === 'random' ? ' picked at random' : '';
   return `${count} people${how} who were not involved in the matters raised in your complaint${independent}`;
 }
@@ -174,7 +243,10 @@ function expectation(data: LetterData, stage: Stage): string | undefined {
   const decisionClock = stage.clocks.find((c) => c.kind === 'panel_decision');
   const decision = decisionClock?.from === 'stage_received' ? due(data, stage.number, 'panel_decision') : undefined;
   if (hearing) {
-    const after = decisionClock?.from === 'hearing' ? ` The panel will write to you with its decision and the reasons for it within ${amountText(decisionClock.amount, decisionClock.unit)} of the hearing.` : '';
+    const after =
+      decisionClock?.from === 'hearing'
+        ? ` The panel will write to you with its decision and the reasons for it within ${amountText(decisionClock.amount, decisionClock.unit)} of the hearing.`
+        : '';
     return `We aim to hold the hearing by ${hearing}, and will write to you with the date and arrangements.${after}`;
   }
   if (decision) return `The panel aims to send you its decision by ${decision}.`;
@@ -191,7 +263,9 @@ function nextStep(data: LetterData, stage: Stage): Block[] {
   if (next && outcome && stage.escalatesOn.includes(outcome)) {
     const respond = due(data, next.number, 'respond');
     return [
-      { p: `Under the procedure, your complaint now moves on to ${stageTitle(next)}. You do not need to do anything: it will be considered by ${roleText(policy, contactRole(policy, next, data.aboutRole))}.${respond ? ` We aim to send you a response by ${respond}.` : ''}` },
+      {
+        p: `Under the procedure, your complaint now moves on to ${stageTitle(next)}. You do not need to do anything: it will be considered by ${roleText(policy, contactRole(policy, next, data.aboutRole))}.${respond ? ` We aim to send you a response by ${respond}.` : ''}`,
+      },
     ];
   }
   const closed = data.closed ?? (!next || outcome === 'resolved' || !stage.complainantMayEscalate);
@@ -204,7 +278,9 @@ function nextStep(data: LetterData, stage: Stage): Block[] {
     else if (window) when = ` within ${amountText(window.amount, window.unit)} of receiving this letter`;
     else when = '';
     const blocks: Block[] = [
-      { p: `If you are not satisfied with this outcome, you may ask for your complaint to be considered at ${stageTitle(next)}. To do so, please write to ${contact} at ${data.schoolName}${when}, saying why you remain dissatisfied and quoting the reference ${data.reference}.` },
+      {
+        p: `If you are not satisfied with this outcome, you may ask for your complaint to be considered at ${stageTitle(next)}. To do so, please write to ${contact} at ${data.schoolName}${when}, saying why you remain dissatisfied and quoting the reference ${data.reference}.`,
+      },
     ];
     if (!window) blocks.push({ p: 'The procedure sets no time limit for this, but we would ask you to write as soon as you can.' });
     if (next.panel?.hearing) blocks.push({ p: `${stageTitle(next)} is a hearing before a panel of ${panelMakeup(policy, next)!}.` });
@@ -215,7 +291,9 @@ function nextStep(data: LetterData, stage: Stage): Block[] {
   }
   const blocks: Block[] = [];
   if (next && !stage.complainantMayEscalate && stage.escalatesOn.length) {
-    blocks.push({ p: `Under the procedure, a complaint goes on to ${stageTitle(next)} only when the outcome at this stage is ${stage.escalatesOn.map((o) => OUTCOME_TEXT[o]).join(' or ')}, so this concludes the complaints procedure for your complaint.` });
+    blocks.push({
+      p: `Under the procedure, a complaint goes on to ${stageTitle(next)} only when the outcome at this stage is ${stage.escalatesOn.map((o) => OUTCOME_TEXT[o]).join(' or ')}, so this concludes the complaints procedure for your complaint.`,
+    });
   } else if (next) {
     blocks.push({ p: 'This concludes the complaints procedure for your complaint.' });
   } else {
@@ -253,7 +331,9 @@ function acknowledgement(data: LetterData): [string, Block[]] {
   const blocks: Block[] = [...opening(data), { p: `${first} Your reference is ${data.reference}; please quote it whenever you write to us.` }];
   if (stage.panel) {
     const makeup = panelMakeup(policy, stage);
-    blocks.push({ p: `Your complaint will be considered by a ${stage.panel.hearing ? 'complaints panel' : 'group'} of ${makeup!}. ${capital(roleText(policy, contact))} is arranging this and is your point of contact.` });
+    blocks.push({
+      p: `Your complaint will be considered by a ${stage.panel.hearing ? 'complaints panel' : 'group'} of ${makeup!}. ${capital(roleText(policy, contact))} is arranging this and is your point of contact.`,
+    });
   } else {
     blocks.push({ p: `Your complaint is being handled by ${roleText(policy, contact)}.` });
   }
@@ -262,7 +342,10 @@ function acknowledgement(data: LetterData): [string, Block[]] {
   for (const t of policy.targets) {
     if (t.fromStage > stage.number || t.throughStage < stage.number) continue;
     const by = data.deadlines.find((d) => d.kind === 'stages_target');
-    if (by) blocks.push({ p: `We aim to complete Stages ${t.fromStage} to ${t.throughStage} of the procedure by ${formatLetterDate(by.due, policy.defaults.timezone)}.` });
+    if (by)
+      blocks.push({
+        p: `We aim to complete Stages ${t.fromStage} to ${t.throughStage} of the procedure by ${formatLetterDate(by.due, policy.defaults.timezone)}.`,
+      });
   }
   blocks.push({ p: 'If anything changes, or we need more time, we will write to you and explain why.' }, signOff(data, signer));
   return [`Your complaint ${data.reference}: acknowledgement`, blocks];
@@ -294,12 +377,22 @@ function panelInvitation(data: LetterData): [string, Block[]] {
   if (!data.hearingOn) throw new Error('a panel invitation needs the hearing date');
   const contact = roleText(policy, contactRole(policy, stage, data.aboutRole));
   const on = formatLetterDate(data.hearingOn, tz);
-  const blocks: Block[] = [...opening(data), { p: `The complaints panel will hear your complaint (reference ${data.reference}) at ${stageTitle(stage)} on ${on}. You are invited to attend.` }];
+  const when = formatHearingTime(data.hearingOn, data.hearingEnd, tz);
+  const blocks: Block[] = [
+    ...opening(data),
+    { p: `The complaints panel will hear your complaint (reference ${data.reference}) at ${stageTitle(stage)} on ${when}. You are invited to attend.` },
+  ];
   if (data.previousHearingOn) {
-    blocks.push({ p: `This replaces the date we gave you before, ${formatLetterDate(data.previousHearingOn, tz)}.${data.reason ? ' The reason for the change:' : ' We apologise for the change.'}` });
+    // A re-booking at the same time changed where it is held (or whether it is online).
+    const change =
+      data.previousHearingOn === data.hearingOn
+        ? 'The hearing stays at the same time, but where it is held has changed.'
+        : `The hearing has moved from ${formatLetterDate(data.previousHearingOn, tz)} to ${on}.`;
+    blocks.push({ p: `${change}${data.reason ? ' The reason for the change:' : ' We apologise for the change.'}` });
     if (data.reason) blocks.push({ quote: data.reason });
   }
-  blocks.push({ p: 'We will send you the time and the venue, or the link to join online, in a separate invitation.' });
+  const where = whereText(data, contact);
+  if (where) blocks.push({ p: where });
   const makeup = panelMakeup(policy, stage);
   if (makeup) blocks.push({ p: `The panel will be made up of ${makeup}.` });
   const papers = due(data, stage.number, 'panel_papers');
@@ -307,7 +400,11 @@ function panelInvitation(data: LetterData): [string, Block[]] {
   const items: string[] = [];
   if (papers) items.push(`If you wish the panel to see any further written material, please send it to ${contact} by ${papers}.`);
   if (stage.panel?.complainantMayBringCompanion) {
-    items.push(companion ? `You may bring someone with you to support you. If you wish to, please tell ${contact} in writing by ${companion}.` : `You may bring someone with you to support you; please tell ${contact} beforehand who it will be.`);
+    items.push(
+      companion
+        ? `You may bring someone with you to support you. If you wish to, please tell ${contact} in writing by ${companion}.`
+        : `You may bring someone with you to support you; please tell ${contact} beforehand who it will be.`,
+    );
   }
   const pd = stage.panel?.proposedDates;
   if (pd) {
@@ -318,10 +415,62 @@ function panelInvitation(data: LetterData): [string, Block[]] {
   if (items.length) blocks.push({ list: items });
   const decisionClock = stage.clocks.find((c) => c.kind === 'panel_decision');
   const decision = due(data, stage.number, 'panel_decision');
-  if (decisionClock?.from === 'hearing' && decision) blocks.push({ p: `The panel will write to you with its decision and the reasons for it within ${amountText(decisionClock.amount, decisionClock.unit)} of the hearing, by ${decision}.` });
+  if (decisionClock?.from === 'hearing' && decision)
+    blocks.push({
+      p: `The panel will write to you with its decision and the reasons for it within ${amountText(decisionClock.amount, decisionClock.unit)} of the hearing, by ${decision}.`,
+    });
   else if (decision) blocks.push({ p: `The panel aims to send you its decision by ${decision}.` });
   blocks.push({ p: `If you have any questions about the hearing, please contact ${contact}.` }, signOff(data, contactRole(policy, stage, data.aboutRole)));
   return [`Your complaint ${data.reference}: panel hearing on ${on}`, blocks];
+}
+
+/** Where the hearing is held and how to join it online; a date-only hearing's arrangements follow. */
+function whereText(data: LetterData, contact: string): string {
+  if (data.online === undefined) return 'We will send you the time and the venue, or the link to join online, in a separate invitation.';
+  const venue = data.venue ? `The hearing will be held at ${data.venue}.` : '';
+  if (!data.online) return venue;
+  const teams = data.venue
+    ? `${venue} You may also join it online, as a Microsoft Teams meeting`
+    : 'The hearing will be held online, as a Microsoft Teams meeting';
+  // Only someone who gets email is sent the Outlook invitation with the link (src/app/complainant.ts).
+  return data.calendarInvitation
+    ? `${teams}: the link to join is in the calendar invitation we have sent to your email address.`
+    : `${teams}. We will tell you how to join before the hearing; if you have not heard from us, please contact ${contact}.`;
+}
+
+/** The stage's hearing was called off: when it was to be, why, and what happens next. */
+function hearingCancelled(data: LetterData): [string, Block[]] {
+  const { policy } = data;
+  const stage = stageOf(policy, data.stage);
+  const tz = policy.defaults.timezone;
+  if (!data.hearingOn) throw new Error('a hearing cancellation letter needs the date of the hearing');
+  const contactId = contactRole(policy, stage, data.aboutRole);
+  const contact = roleText(policy, contactId);
+  const on = formatLetterDate(data.hearingOn, tz);
+  const blocks: Block[] = [
+    ...opening(data),
+    { p: `We are writing about your complaint (reference ${data.reference}) at ${stageTitle(stage)}. The panel hearing arranged for ${on} will not go ahead.` },
+  ];
+  if (data.reason) blocks.push({ p: 'The reason:' }, { quote: data.reason });
+  if (data.calendarInvitation) blocks.push({ p: 'The calendar invitation we sent to your email address has been cancelled too.' });
+  // While the policy's date is still ahead, say by when it expects the hearing (MIAG sets none: by when the panel decides).
+  const ahead = (kind: DeadlineKind) => {
+    const d = data.deadlines.find((x) => x.stage === stage.number && x.kind === kind && !x.metOn);
+    return d && (!data.date || d.due.slice(0, 10) >= data.date) ? formatLetterDate(d.due, tz) : undefined;
+  };
+  const hearingBy = ahead('hearing');
+  const decisionBy = stage.clocks.find((c) => c.kind === 'panel_decision')?.from === 'stage_received' ? ahead('panel_decision') : undefined;
+  const by = hearingBy
+    ? ` Under the ${policy.name}, the hearing should be held by ${hearingBy}.`
+    : decisionBy
+      ? ` The panel still aims to send you its decision by ${decisionBy}.`
+      : '';
+  blocks.push(
+    { p: `We are sorry for the inconvenience. We will write to you with a new date for the hearing.${by}` },
+    { p: `If you have any questions, please contact ${contact}.` },
+    signOff(data, contactId),
+  );
+  return [`Your complaint ${data.reference}: the panel hearing on ${on} is cancelled`, blocks];
 }
 
 const DUTY_TEXT: Partial<Record<DeadlineKind, string>> = {
@@ -346,10 +495,14 @@ function extension(data: LetterData): [string, Block[]] {
   const blocks: Block[] = [...opening(data)];
   const theirs = COMPLAINANT_TEXT[x.kind];
   if (theirs) {
-    blocks.push({ p: `We are writing about your complaint (reference ${data.reference}) at ${stageTitle(stage)}. We have extended the time you have to ${theirs}: you now have until ${formatLetterDate(x.newDue, tz)}, instead of ${formatLetterDate(x.previousDue, tz)}.` });
+    blocks.push({
+      p: `We are writing about your complaint (reference ${data.reference}) at ${stageTitle(stage)}. We have extended the time you have to ${theirs}: you now have until ${formatLetterDate(x.newDue, tz)}, instead of ${formatLetterDate(x.previousDue, tz)}.`,
+    });
   } else {
     const duty = DUTY_TEXT[x.kind] ?? 'complete the next step';
-    blocks.push({ p: `We are writing about your complaint (reference ${data.reference}) at ${stageTitle(stage)}. We had aimed to ${duty} by ${formatLetterDate(x.previousDue, tz)}, but we need more time, and will now do so by ${formatLetterDate(x.newDue, tz)}.` });
+    blocks.push({
+      p: `We are writing about your complaint (reference ${data.reference}) at ${stageTitle(stage)}. We had aimed to ${duty} by ${formatLetterDate(x.previousDue, tz)}, but we need more time, and will now do so by ${formatLetterDate(x.newDue, tz)}.`,
+    });
   }
   if (data.reason) blocks.push({ p: 'The reason:' }, { quote: data.reason });
   if (!theirs) blocks.push({ p: 'We are sorry for the delay.' });
@@ -364,7 +517,9 @@ function timescale(data: LetterData): [string, Block[]] {
   const from = data.resumedOn ? ` on ${formatLetterDate(data.resumedOn, tz)}` : '';
   const blocks: Block[] = [
     ...opening(data),
-    { p: `We wrote to you to say that the procedure for your complaint (reference ${data.reference}) had been suspended. We have now resumed it${from}, at ${stageTitle(stage)}, and the timescale starts again from that date.` },
+    {
+      p: `We wrote to you to say that the procedure for your complaint (reference ${data.reference}) had been suspended. We have now resumed it${from}, at ${stageTitle(stage)}, and the timescale starts again from that date.`,
+    },
   ];
   const items: string[] = [];
   for (const d of data.deadlines.filter((x) => x.stage === stage.number && !x.metOn)) {
@@ -384,7 +539,9 @@ function pause(data: LetterData): [string, Block[]] {
   const on = data.pausedOn ? ` from ${formatLetterDate(data.pausedOn, policy.defaults.timezone)}` : '';
   const blocks: Block[] = [
     ...opening(data),
-    { p: `We are writing to let you know that the procedure for your complaint (reference ${data.reference}) is suspended${on}, while another body looks into matters connected with it. This is provided for in the ${policy.name}.` },
+    {
+      p: `We are writing to let you know that the procedure for your complaint (reference ${data.reference}) is suspended${on}, while another body looks into matters connected with it. This is provided for in the ${policy.name}.`,
+    },
     { p: 'While the procedure is suspended, its timescales are on hold. When it resumes we will write to you with a new timescale.' },
     signOff(data, contactRole(policy, stage, data.aboutRole)),
   ];
@@ -398,10 +555,18 @@ function withdrawal(data: LetterData): [string, Block[]] {
   const on = data.withdrawnOn ? ` on ${formatLetterDate(data.withdrawnOn, tz)}` : '';
   const blocks: Block[] = [
     ...opening(data),
-    { p: `We confirm that you withdrew your complaint (reference ${data.reference})${on}, at ${stageTitle(stage)} of the ${policy.name}. We have closed it and will take no further action on it.` },
+    {
+      p: `We confirm that you withdrew your complaint (reference ${data.reference})${on}, at ${stageTitle(stage)} of the ${policy.name}. We have closed it and will take no further action on it.`,
+    },
   ];
-  if (data.retainUntil) blocks.push({ p: `We will keep the record of your complaint until ${formatLetterDate(data.retainUntil, tz)}, in line with our retention policy, and then delete it.` });
-  blocks.push({ p: 'If you have any questions, or wish to raise a concern in future, please contact us.' }, signOff(data, contactRole(policy, stage, data.aboutRole)));
+  if (data.retainUntil)
+    blocks.push({
+      p: `We will keep the record of your complaint until ${formatLetterDate(data.retainUntil, tz)}, in line with our retention policy, and then delete it.`,
+    });
+  blocks.push(
+    { p: 'If you have any questions, or wish to raise a concern in future, please contact us.' },
+    signOff(data, contactRole(policy, stage, data.aboutRole)),
+  );
   return [`Your complaint ${data.reference}: withdrawal confirmed`, blocks];
 }
 
@@ -425,7 +590,8 @@ function toHtml(data: LetterData, blocks: Block[]): string {
   for (const b of blocks) {
     if ('p' in b) out.push(`<p>${escapeHtml(b.p)}</p>`);
     else if ('list' in b) out.push(`<ul>${b.list.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
-    else if ('quote' in b) out.push(`<blockquote style="margin:0 0 1em 1em;padding-left:1em;border-left:3px solid #ccc">${paragraphsHtml(b.quote)}</blockquote>`);
+    else if ('quote' in b)
+      out.push(`<blockquote style="margin:0 0 1em 1em;padding-left:1em;border-left:3px solid #ccc">${paragraphsHtml(b.quote)}</blockquote>`);
     else out.push(`<p>${b.sign.map(escapeHtml).join('<br>')}</p>`);
   }
   return htmlDocument(out.join('\n'));
@@ -450,7 +616,14 @@ function toText(data: LetterData, blocks: Block[]): string {
   for (const b of blocks) {
     if ('p' in b) out.push(b.p);
     else if ('list' in b) out.push(b.list.map((i) => `- ${i}`).join('\n'));
-    else if ('quote' in b) out.push(b.quote.trim().split(/\r?\n/).map((l) => `    ${l}`).join('\n'));
+    else if ('quote' in b)
+      out.push(
+        b.quote
+          .trim()
+          .split(/\r?\n/)
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
     else out.push(b.sign.join('\n'));
   }
   return `${out.join('\n\n')}\n`;
@@ -471,6 +644,9 @@ export function renderLetter(kind: LetterKind, data: LetterData): RenderedLetter
       break;
     case 'panel_invitation':
       [subject, blocks] = panelInvitation(data);
+      break;
+    case 'hearing_cancelled':
+      [subject, blocks] = hearingCancelled(data);
       break;
     case 'extension':
       [subject, blocks] = extension(data);

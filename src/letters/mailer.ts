@@ -6,8 +6,8 @@
  * - Each letter is claimed by its outbox key in the `deliveries` ledger (the DeliveryLedger of
  *   bot/teamsMessenger.ts, shared with Teams and the LoggingMessenger) before it is sent, marked
  *   delivered after (transport "mail"), and released if sending fails, so a retried outbox item
- *   never mails the complainant twice.
- * - A complainant with no email address, or who asked for letters by post, gets no email: the
+ *   never mails the complainant twice (src/jobs/deliverOnce.ts, as for hearing events).
+ * - A complainant with no email address, or who asked for letters by post (src/app/complainant.ts), gets no email: the
  *   letter is logged (`letter_needs_post`, ids only) and marked delivered with transport "post",
  *   for the school to print and post.
  * - A letter of a case whose personal data was removed (or that no longer exists) is skipped with
@@ -22,12 +22,12 @@ import type { Clock, Complainant, Messenger, OutboxItem, OutgoingMessage } from 
 import type { GraphGateway } from '../graph/gateway.js';
 import type { Log } from '../log.js';
 import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
+import { complainantEmail, complainantGetsEmail } from '../app/complainant.js';
+import { deliverOnce, type Done } from '../jobs/deliverOnce.js';
 import { renderOutboxLetter } from './fromOutbox.js';
 
 /** A claim left this long by a crashed sender is taken over (as for Teams messages). */
 export const LETTER_STALE_MS = 10 * 60_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type LetterMailErrorCode =
   /** A message or calendar item was handed to the letter mailer. */
@@ -62,9 +62,9 @@ export interface GraphLetterMailerOptions {
 /** How the letter went: by mail, or left for the school to post. */
 export type LetterTransport = 'mail' | 'post';
 
-/** By mail when the complainant has an email address and did not ask for letters by post. */
+/** By mail when the complainant gets email from the school (src/app/complainant.ts), else by post. */
 export function letterTransport(complainant: Pick<Complainant, 'email' | 'preferredContact'>): LetterTransport {
-  return complainant.email?.trim() && complainant.preferredContact !== 'letter' ? 'mail' : 'post';
+  return complainantGetsEmail(complainant) ? 'mail' : 'post';
 }
 
 export class GraphLetterMailer implements Messenger {
@@ -82,76 +82,60 @@ export class GraphLetterMailer implements Messenger {
     if (message.kind !== 'letter') {
       throw new LetterMailError('NOT_A_LETTER', `A ${message.kind} cannot be sent as a letter: only letters to complainants go by mail.`, false);
     }
-    if (!message.caseId) throw new LetterMailError('NO_CASE', `The letter ${message.key} names no case.`, false);
+    const caseId = message.caseId;
+    if (!caseId) throw new LetterMailError('NO_CASE', `The letter ${message.key} names no case.`, false);
 
-    const claim = await this.opts.deliveries.claim(message, this.clock.now(), this.staleMs);
-    if (claim.state === 'delivered') {
-      log.info({ event: 'letter_already_delivered', ...ids }, 'letter already delivered; not sent again');
-      return;
-    }
-    if (claim.state === 'busy') {
-      throw new LetterMailError('IN_PROGRESS', 'This letter is being sent by another worker just now; it will be checked again later.', true);
-    }
-    const release = () =>
-      this.opts.deliveries.release(message.key, claim.token).catch((err) => log.error({ event: 'delivery_release_failed', ...ids, err }, 'could not release a delivery claim'));
-
-    let transport: LetterTransport;
-    // Whether a person edited the letter on its preview card before it went (src/app/reviewLetter.ts).
-    let edited = false;
-    try {
-      const record = await this.opts.deps.cases.get(message.caseId);
-      if (!record || record.purgedAt) {
-        await release();
-        log.info({ event: 'letter_skipped', ...ids, reason: record ? 'case_purged' : 'case_missing' }, 'letter not sent: the case no longer holds personal data');
-        return;
-      }
-      const school = await this.opts.deps.schools.get(record.schoolId);
-      if (!school) throw new LetterMailError('NO_CASE', `The school ${record.schoolId} of case ${record.reference} was not found.`, false);
-      const item: OutboxItem = record.outbox.find((o) => o.key === message.key) ?? {
-        key: message.key,
-        kind: 'letter',
-        to: message.to,
-        template: message.template,
-        data: message.data,
-        status: 'sending',
-        createdAt: this.clock.now(),
-        attempts: 1,
-      };
-      const letter = renderOutboxLetter(item, record, school);
-      edited = typeof item.data.editedText === 'string';
-      const complainant = record.complainant;
-      const address = complainant.email?.trim();
-      if (!address || letterTransport(complainant) === 'post') {
-        transport = 'post';
-        log.info(
-          { event: 'letter_needs_post', ...ids, letter: letter.kind, preferredContact: complainant.preferredContact },
-          'letter not emailed: the complainant has no email address or asked for letters by post; print and post it',
-        );
-      } else {
-        await this.opts.gateway.sendMail(this.opts.mailbox, { subject: letter.subject, html: letter.html, to: [{ name: complainant.name, address }] });
-        transport = 'mail';
-      }
-    } catch (e) {
-      await release();
-      const err = e as Error & { kind?: string; status?: number; retryable?: boolean };
-      log.warn({ event: 'letter_send_failed', ...ids, error: err.message, kind: err.kind, status: err.status, retryable: err.retryable }, 'letter not sent');
-      throw e;
-    }
-
-    // The letter is out (or left for the post): failing to record it must not send it again now.
-    const details = { attempts: 1, transport };
-    for (let i = 0; ; i++) {
-      try {
-        await this.opts.deliveries.delivered(message.key, claim.token, this.clock.now(), details);
-        break;
-      } catch (err) {
-        if (i >= 2) {
-          log.error({ event: 'delivery_record_failed', ...ids, err }, 'letter delivered but its delivery could not be recorded');
-          break;
+    const result = await deliverOnce(
+      this.opts.deliveries,
+      message,
+      {
+        clock: this.clock,
+        staleMs: this.staleMs,
+        log,
+        ids,
+        what: 'letter',
+        events: { already: 'letter_already_delivered', failed: 'letter_send_failed' },
+        busy: () => new LetterMailError('IN_PROGRESS', 'This letter is being sent by another worker just now; it will be checked again later.', true),
+      },
+      async (): Promise<Done<{ transport: LetterTransport; edited: boolean } | undefined>> => {
+        const record = await this.opts.deps.cases.get(caseId);
+        if (!record || record.purgedAt) {
+          log.info(
+            { event: 'letter_skipped', ...ids, reason: record ? 'case_purged' : 'case_missing' },
+            'letter not sent: the case no longer holds personal data',
+          );
+          return { value: undefined, record: false };
         }
-        await sleep(200 * (i + 1));
-      }
+        const school = await this.opts.deps.schools.get(record.schoolId);
+        if (!school) throw new LetterMailError('NO_CASE', `The school ${record.schoolId} of case ${record.reference} was not found.`, false);
+        const item: OutboxItem = record.outbox.find((o) => o.key === message.key) ?? {
+          key: message.key,
+          kind: 'letter',
+          to: message.to,
+          template: message.template,
+          data: message.data,
+          status: 'sending',
+          createdAt: this.clock.now(),
+          attempts: 1,
+        };
+        const letter = renderOutboxLetter(item, record, school);
+        // Whether a person edited the letter on its preview card before it went (src/app/reviewLetter.ts).
+        const edited = typeof item.data.editedText === 'string';
+        const complainant = record.complainant;
+        const address = complainantEmail(complainant);
+        if (!address) {
+          log.info(
+            { event: 'letter_needs_post', ...ids, letter: letter.kind, preferredContact: complainant.preferredContact },
+            'letter not emailed: the complainant has no email address or asked for letters by post; print and post it',
+          );
+          return { value: { transport: 'post', edited }, details: { attempts: 1, transport: 'post' } };
+        }
+        await this.opts.gateway.sendMail(this.opts.mailbox, { subject: letter.subject, html: letter.html, to: [{ name: complainant.name, address }] });
+        return { value: { transport: 'mail', edited }, details: { attempts: 1, transport: 'mail' } };
+      },
+    );
+    if (result.state === 'done' && result.value?.transport === 'mail') {
+      log.info({ event: 'letter_delivered', transport: 'mail', edited: result.value.edited, ...ids }, `letter ${message.template} sent by mail`);
     }
-    if (transport === 'mail') log.info({ event: 'letter_delivered', transport, edited, ...ids }, `letter ${message.template} sent by mail`);
   }
 }

@@ -22,7 +22,6 @@ import { bookHearing } from '../../src/app/bookHearing.js';
 import { cancelHearing } from '../../src/app/cancelHearing.js';
 import { SYSTEM, schoolContext, type Deps } from '../../src/app/caseFlow.js';
 import { checkHearingResponses, currentHearing } from '../../src/app/checkHearingResponses.js';
-import { AppError } from '../../src/app/errors.js';
 import { panelCandidates, panelProblems } from '../../src/app/panel.js';
 import type { CaseRecord, Messenger, School } from '../../src/app/ports.js';
 import { proposeHearingDates } from '../../src/app/proposeHearingDates.js';
@@ -30,19 +29,16 @@ import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
 import { scheduleHearing } from '../../src/app/scheduleHearing.js';
-import { createGraphGateway, type GraphGateway } from '../../src/graph/gateway.js';
+import type { GraphGateway } from '../../src/graph/gateway.js';
 import { GraphCalendarBooking, HearingEventSender } from '../../src/graph/hearingCalendar.js';
 import { drainOutbox } from '../../src/jobs/handlers.js';
 import { checkHearingAnswers } from '../../src/jobs/hearings.js';
 import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { silentLogger } from '../../src/log.js';
-import { P, TestClock, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
-import { GraphStandIn } from '../graph/graphStandIn.js';
+import { P, TestClock, appError, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
+import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
 
-const TENANT = '11111111-2222-3333-4444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-const SECRET = 'stand-in-secret';
 const COMPLAINANT = 'priya.parent@example.com';
 const LEAVER = 'aad-leaver';
 const NO_EMAIL = 'aad-no-email';
@@ -53,28 +49,10 @@ let standIn: GraphStandIn;
 let gateway: GraphGateway;
 
 beforeAll(async () => {
-  standIn = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
-  gateway = createGraphGateway({
-    tenantId: TENANT,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    baseUrl: standIn.baseUrl,
-    authorityUrl: standIn.authorityUrl,
-    log: silentLogger(),
-    sleep: async () => {},
-  });
+  standIn = await GraphStandIn.start();
+  gateway = standInGateway(standIn);
 });
 afterAll(async () => standIn.close());
-
-async function appError(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected an AppError');
-}
 
 /** Everyone's address at one school: unique per school, so the stand-in's calendars never mix between tests. */
 type Mail = Record<'gail' | 'pat' | 'pam' | 'ian' | 'hana' | 'dev' | 'lee', string>;
@@ -162,6 +140,16 @@ for (const [name, make] of storeVariants('panel_booking')) {
       const c = await requestEscalation(deps, P.governanceLead, { caseId });
       clock.set('2026-11-25T10:00:00Z');
       return c;
+    };
+
+    /** A school of another policy on the same English calendar, with a parent's complaint received at Stage Three on Mon 16 Nov 2026, 09:00; the clock then reads 10:00. */
+    const atStageThree = async (school: Omit<School, 'outbox' | 'digests' | 'version' | 'calendar'>, by: string): Promise<CaseRecord> => {
+      await deps.schools.save({ ...school, calendar: nmatSchool().calendar });
+      clock.set('2026-11-16T09:00:00Z');
+      const r = await recordComplaint(deps, by, { ...parentComplaint(school.id), stage: 3, duplicates: 'separate' });
+      if (r.result !== 'recorded') throw new Error('not recorded');
+      clock.set('2026-11-16T10:00:00Z');
+      return r.case;
     };
 
     /** Pat is away all Wed 9 Dec, Pam teaches Thu 10 Dec until noon, Gail has a tentative meeting Fri 11 Dec until 10:30; Ian works elsewhere Mon 14 Dec (no bar to a hearing). */
@@ -445,6 +433,16 @@ for (const [name, make] of storeVariants('panel_booking')) {
         isCancelled: true,
         cancelComment: expect.stringContaining('the complainant has asked to pause while the police investigate'),
       });
+      // The complainant is written to once: the hearing on Thu 10 Dec at 12:00 will not go ahead, and why.
+      const key = `${c.id}:letter:hearing_cancelled:4:1`;
+      expect(letters.delivered.filter((m) => m.kind === 'letter' && m.template === 'hearing_cancelled_letter').map((m) => m.key)).toEqual([key]);
+      const letter = renderOutboxLetter(
+        cancelled.outbox.find((o) => o.key === key)!,
+        cancelled,
+        (await deps.schools.get(schoolId))!,
+      );
+      expect(letter.subject).toContain(`Your complaint ${c.reference}: the panel hearing on Thursday 10 December 2026 at 12:00 is cancelled`);
+      expect(letter.text).toContain('the complainant has asked to pause while the police investigate');
       expect(currentHearing((await deps.cases.get(c.id))!, await ctxOf(schoolId), clock.now())).toMatchObject({ cancelled: true });
 
       const again = await book(c, mail, '2026-12-14T09:00');
@@ -549,25 +547,21 @@ for (const [name, make] of storeVariants('panel_booking')) {
         { id: 'miet-p3', name: 'Pia Panel', email: `p3.${id}@miet.example`, roles: ['panel_member'] },
         { id: 'miet-ind', name: 'Ida Independent', email: `ind.${id}@miet.example`, roles: ['independent_panel_member'] },
       ];
-      await deps.schools.save({ id, name: 'Manchester Islamic Grammar', policyId: 'miet', referencePrefix: 'MIET', calendar: nmatSchool().calendar, people });
-      clock.set('2026-11-16T09:00:00Z');
-      const r = await recordComplaint(deps, 'miet-head', { ...parentComplaint(id), stage: 3, duplicates: 'separate' });
-      if (r.result !== 'recorded') throw new Error('not recorded');
-      clock.set('2026-11-16T10:00:00Z');
+      const c = await atStageThree({ id, name: 'Manchester Islamic Grammar', policyId: 'miet', referencePrefix: 'MIET', people }, 'miet-head');
       const offline = { ...deps, calendar: undefined };
       const members = ['miet-p1', 'miet-p2', 'miet-ind'];
-      const p = await proposeHearingDates(offline, 'miet-head', { caseId: r.case.id, memberIds: members, organiser: `office.${id}@miet.example` });
+      const p = await proposeHearingDates(offline, 'miet-head', { caseId: c.id, memberIds: members, organiser: `office.${id}@miet.example` });
       // Requested Mon 16 Nov: 14 working days = 17-20, 23-27 Nov, 30 Nov - 4 Dec = Fri 4 Dec. Papers 3 working days
       // before the hearing, counted from today: 17, 18, 19 Nov = Thu 19 Nov at the earliest.
       expect(p.window).toMatchObject({ earliest: '2026-11-19', latest: '2026-12-04' });
       expect(p.window.latestBecause).toContain('14 working days');
       expect(p.slots.map((s) => s.date)).toEqual(['2026-11-19', '2026-11-20', '2026-11-23']);
       const four = await appError(
-        proposeHearingDates(offline, 'miet-head', { caseId: r.case.id, memberIds: [...members, 'miet-p3'], organiser: `office.${id}@miet.example` }),
+        proposeHearingDates(offline, 'miet-head', { caseId: c.id, memberIds: [...members, 'miet-p3'], organiser: `office.${id}@miet.example` }),
       );
       expect(four.userMessage).toContain('The panel has at most 3 members; 4 chosen (Stage 3: "The Panel will consist of three persons');
       const booked = await bookHearing(offline, 'miet-head', {
-        caseId: r.case.id,
+        caseId: c.id,
         start: '2026-12-04T10:00',
         memberIds: members,
         organiser: `office.${id}@miet.example`,
@@ -590,12 +584,8 @@ for (const [name, make] of storeVariants('panel_booking')) {
         { id: 'miag-p1', name: 'Pru Panel', email: `p1.${id}@miag.example`, roles: ['panel_member'] },
         { id: 'miag-p2', name: 'Phil Panel', email: `p2.${id}@miag.example`, roles: ['panel_member'] },
       ];
-      await deps.schools.save({ id, name: 'MIAG', policyId: 'miag', referencePrefix: 'MIAG', calendar: nmatSchool().calendar, people });
-      clock.set('2026-11-16T09:00:00Z');
-      const r = await recordComplaint(deps, 'miag-slt', { ...parentComplaint(id), stage: 3, duplicates: 'separate' });
-      if (r.result !== 'recorded') throw new Error('not recorded');
-      clock.set('2026-11-16T10:00:00Z');
-      const p = await proposeHearingDates({ ...deps, calendar: undefined }, 'miag-slt', { caseId: r.case.id, memberIds: ['miag-p1', 'miag-p2'] });
+      const c = await atStageThree({ id, name: 'MIAG', policyId: 'miag', referencePrefix: 'MIAG', people }, 'miag-slt');
+      const p = await proposeHearingDates({ ...deps, calendar: undefined }, 'miag-slt', { caseId: c.id, memberIds: ['miag-p1', 'miag-p2'] });
       // Requested Mon 16 Nov; 4 weeks = Mon 14 Dec. No notice to give: from the next school day, Tue 17 Nov.
       expect(p.window).toMatchObject({ earliest: '2026-11-17', latest: '2026-12-14' });
       expect(p.window.latestBecause).toContain('4 weeks');

@@ -9,14 +9,12 @@
  * 2 term; November is GMT, so 10:00Z is 10:00 at school.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BotAdapter, TurnContext, type Activity, type ResourceResponse } from 'botbuilder';
 import { createBot, type Bot } from '../../bot/app.js';
 import { renderCard } from '../../bot/cards.js';
 import type { CardData, CardName } from '../../bot/cardTypes.js';
 import { messageToCard } from '../../bot/views.js';
 import { acknowledge } from '../../src/app/acknowledge.js';
 import { SYSTEM, type Deps } from '../../src/app/caseFlow.js';
-import { AppError } from '../../src/app/errors.js';
 import type { CaseRecord, OutboxItem } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
@@ -28,19 +26,10 @@ import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryDraftStore } from '../../src/store/drafts.js';
-import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
+import { P, TestClock, appError, memoryDeps, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
+import { boundRender, pressButton } from '../helpers/teams.js';
 
 const REVIEW_MS = 10 * 60_000;
-
-async function appError(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected an AppError');
-}
 
 const letterOf = (c: CaseRecord, template: string): OutboxItem => {
   const l = c.outbox.find((o) => o.kind === 'letter' && o.template === template);
@@ -265,36 +254,9 @@ for (const [name, make] of storeVariants('review_letter')) {
 
 type Sent = { name: CardName; data: unknown };
 
-class CaptureAdapter extends BotAdapter {
-  readonly sent: Array<Partial<Activity>> = [];
-  async sendActivities(_context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
-    this.sent.push(...activities);
-    return activities.map((_, i) => ({ id: `reply-${i}` }));
-  }
-  async updateActivity(): Promise<void> {}
-  async deleteActivity(): Promise<void> {}
-  async continueConversation(): Promise<void> {}
-}
-
-let n = 0;
 async function press(bot: Bot, from: string, verb: string, data: Record<string, unknown>): Promise<Sent> {
-  const adapter = new CaptureAdapter();
-  await bot.run(
-    new TurnContext(adapter, {
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      channelId: 'msteams',
-      serviceUrl: 'https://smba.trafficmanager.net/uk/',
-      id: `activity-${++n}`,
-      from: { id: `29:${from}`, aadObjectId: from, name: from },
-      recipient: { id: '28:complaints-bot', name: 'Complaints' },
-      conversation: { id: `a:personal-${from}`, conversationType: 'personal', tenantId: 'tenant-1', isGroup: false, name: '' },
-      value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-    }),
-  );
-  const response = adapter.sent.find((a) => a.type === 'invokeResponse')!;
-  const body = (response.value as { body: { value: { $card: CardName; $data: unknown } } }).body;
-  return { name: body.value.$card, data: body.value.$data };
+  const { card } = await pressButton(bot, from, verb, data);
+  return { name: card.$card, data: card.$data };
 }
 
 function only<N extends CardName>(sent: Sent, name: N): CardData[N] {
@@ -313,8 +275,7 @@ describe('the letter preview card in Teams', () => {
     deps = { ...memoryDeps(clock), letterReviewMs: REVIEW_MS };
     await deps.schools.save(nmatSchool());
     // The real templates bind every card the bot answers with; the test reads the data it was bound with.
-    const render = (name: CardName, data: unknown) => ({ ...renderCard(name, data as never), $card: name, $data: structuredClone(data) });
-    bot = createBot({ deps, drafts: new MemoryDraftStore(clock), render: render as never, log: silentLogger(), clock });
+    bot = createBot({ deps, drafts: new MemoryDraftStore(clock), render: boundRender, log: silentLogger(), clock });
     messenger = new RecordingMessenger(clock);
   });
 

@@ -25,7 +25,7 @@ const results: Record<string, string> = {
   cpu: `${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores; the fold runs on one)`,
   ...benchFold(),
   ...benchLetters(),
-  ...benchHearing(),
+  ...(await benchHearing()),
 };
 
 const database = await benchDatabase(log);

@@ -5,7 +5,7 @@
  * says, not its JSON. In-memory stores, plus one full run on the real database.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { BotAdapter, TurnContext, type Activity, type ConversationReference, type ResourceResponse } from 'botbuilder';
+import type { Activity, ConversationReference } from 'botbuilder';
 import { createBot, type Bot, type Render } from '../../bot/app.js';
 import type { CardData, CardName } from '../../bot/cardTypes.js';
 import { messageToCard } from '../../bot/views.js';
@@ -17,22 +17,12 @@ import { silentLogger } from '../../src/log.js';
 import { MemoryDraftStore, MongoDraftStore, type DraftStore } from '../../src/store/drafts.js';
 import type { Database } from '../../src/store/mongo.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, testDatabase } from '../helpers/app.js';
+import { personalActivity, pressButton, runTurn } from '../helpers/teams.js';
 
 // ---------------------------------------------------------------------------------------------
 // A Teams stand-in: turns in, what the bot sent out.
 
 type Sent = { name: CardName; data: unknown };
-
-class CaptureAdapter extends BotAdapter {
-  readonly sent: Array<Partial<Activity>> = [];
-  async sendActivities(_context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
-    this.sent.push(...activities);
-    return activities.map((_, i) => ({ id: `reply-${i}` }));
-  }
-  async updateActivity(): Promise<void> {}
-  async deleteActivity(): Promise<void> {}
-  async continueConversation(): Promise<void> {}
-}
 
 const render: Render = (name, data) => ({ type: 'AdaptiveCard', version: '1.5', $card: name, $data: structuredClone(data) });
 
@@ -45,18 +35,7 @@ const NAMES: Record<string, string> = {
   [P.outsider]: 'Colin Caretaker',
 };
 
-let n = 0;
-function activity(from: string, extra: Partial<Activity>): Partial<Activity> {
-  return {
-    channelId: 'msteams',
-    serviceUrl: 'https://smba.trafficmanager.net/uk/',
-    id: `activity-${++n}`,
-    from: { id: `29:${from}`, aadObjectId: from, name: NAMES[from] ?? 'Someone' },
-    recipient: { id: '28:complaints-bot', name: 'Complaints' },
-    conversation: { id: `a:personal-${from}`, conversationType: 'personal', tenantId: 'tenant-1', isGroup: false, name: '' },
-    ...extra,
-  };
-}
+const nameOf = (from: string) => NAMES[from] ?? 'Someone';
 
 interface Harness {
   bot: Bot;
@@ -87,28 +66,18 @@ function harness(deps: Deps, clock: TestClock, drafts: DraftStore): Harness {
     clock,
     people: { remember: async (personId, reference) => void remembered.push({ personId, reference }) },
   });
-  const turn = async (a: Partial<Activity>) => {
-    const adapter = new CaptureAdapter();
-    await bot.run(new TurnContext(adapter, a));
-    return adapter.sent;
-  };
+  const turn = (from: string, extra: Partial<Activity>) => runTurn(bot, personalActivity(from, extra, nameOf(from)));
   return {
     bot,
     deps,
     clock,
     drafts,
     remembered,
-    say: async (from, text, extra = {}) => cardsOf(await turn(activity(from, { type: 'message', text, ...extra }))),
-    install: async (from) =>
-      cardsOf(await turn(activity(from, { type: 'conversationUpdate', membersAdded: [{ id: '28:complaints-bot', name: 'Complaints' }] }))),
+    say: async (from, text, extra = {}) => cardsOf(await turn(from, { type: 'message', text, ...extra })),
+    install: async (from) => cardsOf(await turn(from, { type: 'conversationUpdate', membersAdded: [{ id: '28:complaints-bot', name: 'Complaints' }] })),
     press: async (from, verb, data, extra = {}) => {
-      const sent = await turn(
-        activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' }, ...extra }),
-      );
-      const response = sent.find((a) => a.type === 'invokeResponse');
-      expect(response, `an invoke response to ${verb}`).toBeDefined();
-      const { status, body } = response!.value as { status: number; body: { statusCode: number; type: string; value: { $card: CardName; $data: unknown } } };
-      return { status, contentType: body.type, name: body.value.$card, data: body.value.$data };
+      const { status, contentType, card } = await pressButton(bot, from, verb, data, { name: nameOf(from), extra });
+      return { status, contentType, name: card.$card, data: card.$data };
     },
   };
 }
@@ -124,7 +93,14 @@ function only<N extends CardName>(cards: Sent[] | Sent, name: N): CardData[N] {
 /** Starts an intake and answers its first card (the complainant): the draft's id. */
 async function pastComplainantStep(h: Harness, by: string): Promise<string> {
   const { draftId } = only(await h.say(by, 'new complaint'), 'intake-complainant');
-  await h.press(by, 'intake.next', { draftId, step: 'complainant', complainantName: 'Priya Parent', relationship: 'Parent', preferredContact: 'email', email: 'p@example.com' });
+  await h.press(by, 'intake.next', {
+    draftId,
+    step: 'complainant',
+    complainantName: 'Priya Parent',
+    relationship: 'Parent',
+    preferredContact: 'email',
+    email: 'p@example.com',
+  });
   return draftId;
 }
 

@@ -14,25 +14,19 @@
  * Tue 8 Dec, and within 15 school days of the request, so by Tue 15 Dec.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BotAdapter, TurnContext, type Activity, type ResourceResponse } from 'botbuilder';
-import { createBot, type Bot, type Render } from '../../bot/app.js';
-import { renderCard } from '../../bot/cards.js';
+import { createBot, type Bot } from '../../bot/app.js';
 import type { CardData, CardName, PanelBookingCard } from '../../bot/cardTypes.js';
 import { messageToCard } from '../../bot/views.js';
-import { acknowledge } from '../../src/app/acknowledge.js';
 import type { Deps } from '../../src/app/caseFlow.js';
 import type { CaseRecord, OutgoingMessage, School } from '../../src/app/ports.js';
-import { recordComplaint } from '../../src/app/recordComplaint.js';
-import { recordOutcome } from '../../src/app/recordOutcome.js';
-import { requestEscalation } from '../../src/app/requestEscalation.js';
-import { createGraphGateway } from '../../src/graph/gateway.js';
 import { GraphCalendarBooking, HearingEventSender } from '../../src/graph/hearingCalendar.js';
 import { drainOutbox } from '../../src/jobs/handlers.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryDraftStore } from '../../src/store/drafts.js';
 import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
-import { GraphStandIn } from '../graph/graphStandIn.js';
-import { P, nmatSchool, storeVariants, type StoreVariant } from '../helpers/app.js';
+import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
+import { P, nmatAtStageFour, nmatSchool, storeVariants, type StoreVariant } from '../helpers/app.js';
+import { boundRender, pressButton } from '../helpers/teams.js';
 import { errorUnder, inputs, submission, textOf, type Card } from '../e2e/harness.js';
 
 const ROB = 'aad-panel-rob';
@@ -62,21 +56,7 @@ const IAN = email('Ian Independent');
 const PRIYA = 'priya.parent@example.com';
 
 // ---------------------------------------------------------------------------------------------
-// Teams, played by hand
-
-class CaptureAdapter extends BotAdapter {
-  readonly sent: Array<Partial<Activity>> = [];
-  async sendActivities(_context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
-    this.sent.push(...activities);
-    return activities.map((_, i) => ({ id: `reply-${i}` }));
-  }
-  async updateActivity(): Promise<void> {}
-  async deleteActivity(): Promise<void> {}
-  async continueConversation(): Promise<void> {}
-}
-
-/** The real template, bound; the data it was bound from rides along for the assertions. */
-const render: Render = (name, data) => ({ ...renderCard(name, data), $card: name, $data: structuredClone(data) });
+// Teams, played by hand (test/helpers/teams.ts), with the real templates
 
 interface Shown<N extends CardName = CardName> {
   name: N;
@@ -84,25 +64,9 @@ interface Shown<N extends CardName = CardName> {
   card: Card;
 }
 
-let turn = 0;
 async function invoke(bot: Bot, from: string, verb: string, data: Record<string, unknown>): Promise<Shown> {
-  const adapter = new CaptureAdapter();
-  const activity: Partial<Activity> = {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    channelId: 'msteams',
-    serviceUrl: 'https://smba.trafficmanager.net/uk/',
-    id: `panel-activity-${++turn}`,
-    from: { id: `29:${from}`, aadObjectId: from, name: from },
-    recipient: { id: '28:complaints-bot', name: 'Complaints' },
-    conversation: { id: `a:personal-${from}`, conversationType: 'personal', tenantId: 'tenant-1', isGroup: false, name: '' },
-    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-  };
-  await bot.run(new TurnContext(adapter, activity));
-  const response = adapter.sent.find((a) => a.type === 'invokeResponse');
-  expect(response, `an invoke response to ${verb}`).toBeDefined();
-  const value = (response!.value as { body: { value: Card & { $card: CardName; $data: never } } }).body.value;
-  return { name: value.$card, data: value.$data, card: value };
+  const { card } = await pressButton(bot, from, verb, data);
+  return { name: card.$card, data: card.$data as never, card };
 }
 
 function as<N extends CardName>(shown: Shown, name: N): CardData[N] {
@@ -126,32 +90,11 @@ async function graphOfTheSchool(): Promise<GraphStandIn> {
   return standIn;
 }
 
-/** Stage Four requested on Tue 24 Nov 2026, 08:30; the clock then stands at 09:00. */
+/** Stage Four requested on Tue 24 Nov 2026, 08:30 (test/helpers/app.ts); the clock then stands at 09:00. */
 async function stageFour(v: StoreVariant): Promise<CaseRecord> {
-  const { deps, clock } = v;
-  await deps.schools.save(panelSchool());
-  clock.set('2026-11-06T09:00:00Z');
-  const r = await recordComplaint(deps, P.teacher, {
-    schoolId: 'nunthorpe',
-    stage: 3,
-    complainant: { name: 'Priya Parent', email: PRIYA, relationship: 'Parent of a pupil in Year 8', preferredContact: 'email' },
-    about: { role: 'teacher', personId: P.teacher2, personName: 'Tom Teacher' },
-    category: 'behaviour',
-    summary: 'My son was kept in detention three times without explanation, and stage two did not answer why.',
-    desiredOutcome: 'An explanation and a review of how detentions are given.',
-  });
-  if (r.result !== 'recorded') throw new Error(`seeding: ${r.result}`);
-  clock.set('2026-11-09T09:00:00Z');
-  await acknowledge(deps, P.execPrincipal, { caseId: r.case.id });
-  clock.set('2026-11-20T15:00:00Z');
-  await recordOutcome(deps, P.execPrincipal, {
-    caseId: r.case.id,
-    outcome: 'not_upheld',
-    decision: 'The detentions followed the behaviour policy; each was explained to the family.',
-  });
-  clock.set('2026-11-24T08:30:00Z');
-  const four = await requestEscalation(deps, P.execPrincipal, { caseId: r.case.id });
-  clock.set('2026-11-24T09:00:00Z');
+  await v.deps.schools.save(panelSchool());
+  const four = await nmatAtStageFour(v.deps, v.clock);
+  v.clock.set('2026-11-24T09:00:00Z');
   return four;
 }
 
@@ -183,16 +126,9 @@ describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%
   beforeAll(async () => {
     v = await make();
     standIn = await graphOfTheSchool();
-    const gateway = createGraphGateway({
-      tenantId: standIn.opts.tenantId,
-      clientId: standIn.opts.clientId,
-      clientSecret: standIn.opts.clientSecret!,
-      baseUrl: standIn.baseUrl,
-      authorityUrl: standIn.authorityUrl,
-      log: silentLogger(),
-    });
+    const gateway = standInGateway(standIn);
     deps = { ...v.deps, calendar: new GraphCalendarBooking(gateway) };
-    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render, log: silentLogger(), clock: v.clock });
+    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render: boundRender, log: silentLogger(), clock: v.clock });
     record = await stageFour({ ...v, deps });
     sent = [];
     const calendar = new HearingEventSender({ deps, gateway, deliveries: new MemoryDeliveryLedger(), log: silentLogger() });

@@ -9,10 +9,16 @@ import { mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderCard } from '../../bot/cards.js';
 import { startCardRenderer } from './browser.js';
-import { samples } from './samples.js';
+import { panelSteps, samples } from './samples.js';
 
 const dir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 mkdirSync(dir, { recursive: true });
+
+function step(name: string) {
+  const found = panelSteps.find(([n]) => n === name);
+  if (!found) throw new Error(`no panel booking sample "${name}" in test/cards/samples.ts`);
+  return found[1];
+}
 
 const shots = [
   { file: 'intake-complainant-error.png', card: renderCard('intake-complainant', samples['intake-complainant']) },
@@ -22,6 +28,12 @@ const shots = [
     // The stage task after the head acknowledged it: the overdue response and what is left to do.
     card: renderCard('case-task', { ...samples['case-task'], can: { ...samples['case-task'].can, acknowledge: false }, values: {}, errors: {} }),
   },
+  // The clerk's panel booking: the panel (who is excluded and why, the independence rule not met yet),
+  // a date (three proposals, and a typed date outside the window asking for a reason), booked (answers, NMAT's rejected dates).
+  { file: 'panel-booking-choose.png', card: renderCard('panel-booking', samples['panel-booking']) },
+  { file: 'panel-booking-date.png', card: renderCard('panel-booking', step('panel booking: pick a date')) },
+  { file: 'panel-booking-booked.png', card: renderCard('panel-booking', step('panel booking: booked')) },
+  { file: 'letter-preview.png', card: renderCard('letter-preview', samples['letter-preview']) },
 ];
 
 const renderer = await startCardRenderer();

@@ -9,15 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { AppError } from '../../src/app/errors.js';
 import type { Deps } from '../../src/app/caseFlow.js';
 import { importSchool, parseSchoolFile, type ParsedSchool } from '../../src/cli/schoolImport.js';
 import { GraphDirectory } from '../../src/graph/directory.js';
-import { createGraphGateway } from '../../src/graph/gateway.js';
-import { silentLogger } from '../../src/log.js';
 import { connectDatabase } from '../../src/store/mongo.js';
-import { GraphStandIn } from '../graph/graphStandIn.js';
-import { TestClock, memoryDeps, storeVariants } from '../helpers/app.js';
+import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
+import { TestClock, appError, memoryDeps, storeVariants } from '../helpers/app.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NUNTHORPE = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/schools/nunthorpe.json'), 'utf8')) as Record<string, unknown>;
@@ -32,27 +29,7 @@ function schoolFile(people: Array<Record<string, unknown>>): Record<string, unkn
 
 const parse = (people: Array<Record<string, unknown>>): ParsedSchool => parseSchoolFile(schoolFile(people), ROOT, TODAY);
 
-function directory(): GraphDirectory {
-  const gateway = createGraphGateway({
-    tenantId: standIn.opts.tenantId,
-    clientId: standIn.opts.clientId,
-    clientSecret: standIn.opts.clientSecret!,
-    baseUrl: standIn.baseUrl,
-    authorityUrl: standIn.authorityUrl,
-    log: silentLogger(),
-    sleep: async () => {},
-  });
-  return new GraphDirectory(gateway);
-}
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  return e as AppError;
-}
+const directory = () => new GraphDirectory(standInGateway(standIn));
 
 /** The people of a school that can run NMAT stage 1: a head of school and SLT. */
 const HEAD = { email: 'hana.head@nunthorpe.example', roles: ['head_of_school', 'slt'] };
@@ -125,12 +102,12 @@ describe.each(storeVariants('import_directory'))('school import resolving people
     try {
       const withDirectory = { ...deps, directory: directory() };
       const bad = parse([HEAD, { email: 'gil.gone@nunthorpe.example', roles: ['teacher'] }]);
-      await refusal(importSchool(withDirectory, bad));
+      await appError(importSchool(withDirectory, bad));
       expect(await deps.schools.get('nunthorpe')).toBeNull();
 
       await importSchool(withDirectory, parse([HEAD, { email: 't.teacher@nunthorpe.example', roles: ['teacher'] }]));
       const before = (await deps.schools.get('nunthorpe'))!;
-      const e = await refusal(importSchool(withDirectory, parse([HEAD, { email: 'nobody@nunthorpe.example', roles: ['teacher'] }])));
+      const e = await appError(importSchool(withDirectory, parse([HEAD, { email: 'nobody@nunthorpe.example', roles: ['teacher'] }])));
       expect(e.field).toBe('people[1].email');
       expect(await deps.schools.get('nunthorpe')).toEqual(before);
     } finally {
@@ -177,14 +154,14 @@ describe('what the admin is told when a person cannot be resolved', () => {
       'Tara Teacher is also people[1] (the same directory account); give each person once, with all their roles',
     ],
   ])('%s', async (_what, people, field, message) => {
-    const e = await refusal(importSchool(deps(true), parse(people)));
+    const e = await appError(importSchool(deps(true), parse(people)));
     expect(e.code).toBe('INVALID_INPUT');
     expect(e.field).toBe(field);
     expect(e.userMessage).toBe(`${field}: ${message}`);
   });
 
   it('without Microsoft Graph, a person given by email or UPN, or without a name, is refused naming the settings to set', async () => {
-    const byEmail = await refusal(
+    const byEmail = await appError(
       importSchool(
         deps(false),
         parse([
@@ -196,7 +173,7 @@ describe('what the admin is told when a person cannot be resolved', () => {
     expect(byEmail.userMessage).toBe(
       "people[1]: Microsoft Graph is not configured (set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH) and COMPLAINTS_MAILBOX to look people up by email); give the person's directory id",
     );
-    const noName = await refusal(importSchool(deps(false), parse([{ id: 'aad-head', roles: ['head_of_school', 'slt'] }])));
+    const noName = await appError(importSchool(deps(false), parse([{ id: 'aad-head', roles: ['head_of_school', 'slt'] }])));
     expect(noName.field).toBe('people[0].name');
     expect(noName.userMessage).toMatch(/^people\[0\]\.name: enter the person's name \(it is read from the directory only when Microsoft Graph is configured/);
   });
@@ -219,7 +196,7 @@ describe('what the admin is told when a person cannot be resolved', () => {
   });
 
   it('a person with no id, email or UPN, or the same address twice, is refused before the directory is asked', async () => {
-    const parseError = (people: Array<Record<string, unknown>>) => refusal(Promise.resolve().then(() => parse(people)));
+    const parseError = (people: Array<Record<string, unknown>>) => appError(Promise.resolve().then(() => parse(people)));
     expect((await parseError([HEAD, { name: 'Nobody', roles: ['teacher'] }])).userMessage).toBe(
       "people[1]: give the person's directory (Entra ID) object id, their email address (email) or their user principal name (upn)",
     );

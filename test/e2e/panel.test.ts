@@ -122,6 +122,11 @@ const invitationLetters = () =>
       m.message.toRecipients.some((t: { emailAddress: { address: string } }) => t.emailAddress.address === PRIYA) &&
       /complaints panel will hear your complaint/.test(m.message.body.content),
   );
+const cancellationLetters = () =>
+  graph.sentMail.filter(
+    (m) =>
+      m.message.toRecipients.some((t: { emailAddress: { address: string } }) => t.emailAddress.address === PRIYA) && /is cancelled/.test(m.message.subject),
+  );
 
 describe('the clerk books, moves and cancels the panel hearing from Teams, against Microsoft Graph', () => {
   const gail = () => new TeamsChat(service!.url, teams, TENANT, { aadObjectId: P.governanceLead, name: 'Gail Clerk' });
@@ -190,7 +195,7 @@ describe('the clerk books, moves and cancels the panel hearing from Teams, again
     booked = reopened.card;
   });
 
-  it('moving it PATCHes the same event (no second event) and writes to the complainant again; cancelling calls /cancel with the reason', async () => {
+  it('moving it PATCHes the same event (no second event) and writes to the complainant again; cancelling calls /cancel with the reason and writes to the complainant once', async () => {
     const g = gail();
     const moving = await g.press(booked, 'panel.reschedule');
     const withoutReason = await g.press(moving.card, 'panel.book', { slot: '2026-12-10T09:00' });
@@ -219,6 +224,28 @@ describe('the clerk books, moves and cancels the panel hearing from Teams, again
       `POST /v1.0/users/${GAIL}/events/{id}/cancel`,
     ]);
     expect(graph.events.get(eventId)!.event.isCancelled).toBe(true);
+
+    // The complainant is written to once: when it was to be, why, and that a new date follows.
+    const [letter] = await eventually(() => (cancellationLetters().length ? cancellationLetters() : undefined));
+    expect(letter!.mailbox).toBe(MAILBOX);
+    expect(letter!.message.toRecipients).toEqual([{ emailAddress: { name: 'Priya Parent', address: PRIYA } }]);
+    expect(letter!.message.subject).toBe(
+      `Your complaint ${record.reference}: the panel hearing on Thursday 10 December 2026 at 09:00 is cancelled (Nunthorpe Academy)`,
+    );
+    const content: string = letter!.message.body.content;
+    expect(content).toContain('The panel hearing arranged for Thursday 10 December 2026 at 09:00 will not go ahead.');
+    expect(content).toContain('The chair of the panel is ill');
+    expect(content).toContain('The calendar invitation we sent to your email address has been cancelled too.');
+    // §14: within 15 school days of the Stage Four request of Tue 24 Nov = Tue 15 Dec, still ahead.
+    expect(content).toContain('the hearing should be held by Tuesday 15 December 2026.');
+    // The moved invitation told them where and how to join, and from which time to which.
+    const movedLetter: string = invitationLetters()[1]!.message.body.content;
+    expect(movedLetter).toContain('The hearing has moved from Wednesday 9 December 2026 at 09:00 to Thursday 10 December 2026 at 09:00.');
+    expect(movedLetter).toContain(
+      'The hearing will be held at Meeting room 2. You may also join it online, as a Microsoft Teams meeting: the link to join is in the calendar invitation we have sent to your email address.',
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // a few more outbox runs (every 300 ms): nothing more goes
+    expect(cancellationLetters()).toHaveLength(1);
   });
 
   it('the case history says who booked, moved and cancelled the hearing, and why', async () => {

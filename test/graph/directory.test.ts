@@ -8,30 +8,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import { GraphDirectory } from '../../src/graph/directory.js';
 import { GraphError } from '../../src/graph/errors.js';
-import { createGraphGateway } from '../../src/graph/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import type { PeopleLookup } from '../../bot/setup.js';
 import { submitSetup } from '../../bot/setup.js';
 import { TestClock, memoryDeps } from '../helpers/app.js';
-import { GraphStandIn } from './graphStandIn.js';
+import { GraphStandIn, standInGateway } from './graphStandIn.js';
 
 let standIn: GraphStandIn;
 let sleeps: number[];
 
-function directory(): GraphDirectory {
-  const gateway = createGraphGateway({
-    tenantId: standIn.opts.tenantId,
-    clientId: standIn.opts.clientId,
-    clientSecret: standIn.opts.clientSecret!,
-    baseUrl: standIn.baseUrl,
-    authorityUrl: standIn.authorityUrl,
-    log: silentLogger(),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
-  return new GraphDirectory(gateway, silentLogger());
-}
+const directory = () => new GraphDirectory(standInGateway(standIn, { sleeps }), silentLogger());
 
 const batches = () => standIn.graphRequests().filter((r) => r.method === 'POST' && r.path === '/v1.0/$batch');
 

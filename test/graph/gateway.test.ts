@@ -7,9 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadGraphConfig } from '../../src/graph/config.js';
 import { GraphError } from '../../src/graph/errors.js';
-import { createGraphGateway, type GraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
-import { silentLogger } from '../../src/log.js';
-import { GraphStandIn } from './graphStandIn.js';
+import type { GraphGatewayOptions } from '../../src/graph/gateway.js';
+import { GraphStandIn, standInGateway } from './graphStandIn.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -20,20 +19,7 @@ const MAILBOX = 'complaints@school.example';
 let standIn: GraphStandIn;
 let sleeps: number[];
 
-function gateway(over: Partial<GraphGatewayOptions> = {}): GraphGateway {
-  return createGraphGateway({
-    tenantId: TENANT,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    baseUrl: standIn.baseUrl,
-    authorityUrl: standIn.authorityUrl,
-    log: silentLogger(),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...over,
-  });
-}
+const gateway = (over: Partial<GraphGatewayOptions> = {}) => standInGateway(standIn, { sleeps, ...over });
 
 async function failure(p: Promise<unknown>): Promise<GraphError> {
   try {
@@ -53,7 +39,8 @@ beforeAll(async () => {
     .addUser({ id: 'u-clerk', displayName: 'Clerk', mail: CLERK, userPrincipalName: CLERK })
     .addUser({ id: 'u-box', displayName: 'Complaints', mail: MAILBOX, userPrincipalName: MAILBOX })
     .addUser({ id: 'u-gone', displayName: 'Left School', mail: 'gone@school.example', userPrincipalName: 'gone@school.example', accountEnabled: false });
-  for (let i = 1; i <= 45; i++) standIn.addUser({ id: `u-${i}`, displayName: `Member ${i}`, mail: `m${i}@school.example`, userPrincipalName: `m${i}@school.example` });
+  for (let i = 1; i <= 45; i++)
+    standIn.addUser({ id: `u-${i}`, displayName: `Member ${i}`, mail: `m${i}@school.example`, userPrincipalName: `m${i}@school.example` });
 });
 afterAll(async () => {
   await standIn.close();
@@ -74,7 +61,12 @@ describe('token', () => {
     expect(tokens).toHaveLength(1);
     expect(tokens[0]!.method).toBe('POST');
     expect(tokens[0]!.path).toBe(`/${TENANT}/oauth2/v2.0/token`);
-    expect(tokens[0]!.body).toEqual({ client_id: CLIENT, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials', client_secret: SECRET });
+    expect(tokens[0]!.body).toEqual({
+      client_id: CLIENT,
+      scope: 'https://graph.microsoft.com/.default',
+      grant_type: 'client_credentials',
+      client_secret: SECRET,
+    });
     const issued = standIn.tokensIssued.at(-1);
     expect(standIn.graphRequests().map((r) => r.headers.authorization)).toEqual([`Bearer ${issued}`, `Bearer ${issued}`, `Bearer ${issued}`]);
   });
@@ -100,7 +92,13 @@ describe('token', () => {
 describe('directory', () => {
   it('gets a user by UPN with the fields it needs', async () => {
     const u = await gateway().getUser('ada@school.example');
-    expect(u).toEqual({ id: 'u-ada', displayName: 'Ada Lovelace', mail: 'ada.lovelace@school.example', userPrincipalName: 'ada@school.example', accountEnabled: true });
+    expect(u).toEqual({
+      id: 'u-ada',
+      displayName: 'Ada Lovelace',
+      mail: 'ada.lovelace@school.example',
+      userPrincipalName: 'ada@school.example',
+      accountEnabled: true,
+    });
     const [r] = standIn.graphRequests();
     expect(r!.method).toBe('GET');
     expect(r!.path).toBe('/v1.0/users/ada@school.example');
@@ -137,8 +135,12 @@ describe('directory', () => {
   it('403 names User.Read.All', async () => {
     const s = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
     try {
-      s.addUser({ id: 'x', displayName: 'X', mail: 'x@school.example', userPrincipalName: 'x@school.example' }).deny(/^GET \/users/, 403, 'Authorization_RequestDenied');
-      const e = await failure(gateway({ baseUrl: s.baseUrl, authorityUrl: s.authorityUrl }).getUser('x'));
+      s.addUser({ id: 'x', displayName: 'X', mail: 'x@school.example', userPrincipalName: 'x@school.example' }).deny(
+        /^GET \/users/,
+        403,
+        'Authorization_RequestDenied',
+      );
+      const e = await failure(standInGateway(s, { sleeps }).getUser('x'));
       expect(e.kind).toBe('permission');
       expect(e.message).toMatch(/application permission User\.Read\.All/);
     } finally {
@@ -214,13 +216,15 @@ describe('free/busy', () => {
     const s = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
     try {
       s.addUser({ id: 'c', displayName: 'C', mail: CLERK, userPrincipalName: CLERK }).deny(/getSchedule|\/events/);
-      const g = gateway({ baseUrl: s.baseUrl, authorityUrl: s.authorityUrl });
+      const g = standInGateway(s, { sleeps });
       const e = await failure(g.getSchedule(CLERK, [CLERK], start, end, 30));
       expect(e.kind).toBe('permission');
       expect(e.status).toBe(403);
       expect(e.message).toMatch(/application permission Calendars\.ReadWrite/);
       expect(e.message).toMatch(/access policy or RBAC for Applications scope/);
-      const e2 = await failure(g.createEvent(CLERK, { subject: 's', html: 'h', start, end: new Date(start.getTime() + 3600_000), attendees: [], online: true }, 'tx-403'));
+      const e2 = await failure(
+        g.createEvent(CLERK, { subject: 's', html: 'h', start, end: new Date(start.getTime() + 3600_000), attendees: [], online: true }, 'tx-403'),
+      );
       expect(e2.message).toMatch(/Calendars\.ReadWrite/);
     } finally {
       await s.close();
@@ -293,7 +297,10 @@ describe('events', () => {
     expect(ev.location).toBe('Library');
     standIn.setResponse(ev.id, 'm2@school.example', 'declined', new Date('2026-03-03T10:00:00Z'));
     const read = await g.getEvent(CLERK, ev.id);
-    expect(read.attendees.find((a) => a.address === 'm2@school.example')).toMatchObject({ response: 'declined', respondedAt: new Date('2026-03-03T10:00:00Z') });
+    expect(read.attendees.find((a) => a.address === 'm2@school.example')).toMatchObject({
+      response: 'declined',
+      respondedAt: new Date('2026-03-03T10:00:00Z'),
+    });
     expect(read.attendees.find((a) => a.address === 'm1@school.example')?.respondedAt).toBeNull();
 
     const moved = await g.updateEvent(CLERK, ev.id, { start: new Date('2026-03-11T15:30:00Z'), end: new Date('2026-03-11T17:00:00Z') });
@@ -341,7 +348,7 @@ describe('retries', () => {
     const s = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
     try {
       s.addUser({ id: 'x', displayName: 'X', mail: 'x@school.example', userPrincipalName: 'x@school.example' }).failNext(1, { status: 429, retryAfter: 600 });
-      const e = await failure(gateway({ baseUrl: s.baseUrl, authorityUrl: s.authorityUrl, retry: { maxRetryAfterMs: 30_000 } }).getUser('x'));
+      const e = await failure(standInGateway(s, { sleeps, retry: { maxRetryAfterMs: 30_000 } }).getUser('x'));
       expect(e.kind).toBe('busy');
       expect(s.graphRequests()).toHaveLength(1);
       expect(sleeps).toEqual([]);
@@ -377,7 +384,7 @@ describe('mail', () => {
     const s = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
     try {
       s.addUser({ id: 'b', displayName: 'B', mail: MAILBOX, userPrincipalName: MAILBOX }).deny(/sendMail/);
-      const e = await failure(gateway({ baseUrl: s.baseUrl, authorityUrl: s.authorityUrl }).sendMail(MAILBOX, { subject: 's', html: 'h', to: [{ name: 'P', address: 'p@example.net' }] }));
+      const e = await failure(standInGateway(s, { sleeps }).sendMail(MAILBOX, { subject: 's', html: 'h', to: [{ name: 'P', address: 'p@example.net' }] }));
       expect(e.message).toMatch(/application permission Mail\.Send/);
       expect(s.sentMail).toHaveLength(0);
     } finally {
@@ -486,17 +493,25 @@ describe('certificate credentials', () => {
     expect(header).toEqual({ alg: 'PS256', typ: 'JWT', 'x5t#S256': createHash('sha256').update(cert.raw).digest('base64url') });
     expect(claims).toMatchObject({ aud: `${standIn.authorityUrl}/${TENANT}/oauth2/v2.0/token`, iss: CLIENT, sub: CLIENT });
     expect(claims.exp - claims.nbf).toBe(600);
-    const ok = verify('sha256', Buffer.from(`${h}.${c}`), { key: createPublicKey(TEST_CERT), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(sig!, 'base64url'));
+    const ok = verify(
+      'sha256',
+      Buffer.from(`${h}.${c}`),
+      { key: createPublicKey(TEST_CERT), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+      Buffer.from(sig!, 'base64url'),
+    );
     expect(ok).toBe(true);
   });
 
   it('config reads the certificate and key from GRAPH_CERTIFICATE_PATH', () => {
     const files: Record<string, string> = { '/etc/bot/graph.pem': `${TEST_KEY}\n${TEST_CERT}\n` };
-    const cfg = loadGraphConfig({ GRAPH_TENANT_ID: 'school.onmicrosoft.com', GRAPH_CLIENT_ID: CLIENT, GRAPH_CERTIFICATE_PATH: '/etc/bot/graph.pem', COMPLAINTS_MAILBOX: MAILBOX }, (p) => {
-      const f = files[p];
-      if (f === undefined) throw new Error('ENOENT');
-      return f;
-    });
+    const cfg = loadGraphConfig(
+      { GRAPH_TENANT_ID: 'school.onmicrosoft.com', GRAPH_CLIENT_ID: CLIENT, GRAPH_CERTIFICATE_PATH: '/etc/bot/graph.pem', COMPLAINTS_MAILBOX: MAILBOX },
+      (p) => {
+        const f = files[p];
+        if (f === undefined) throw new Error('ENOENT');
+        return f;
+      },
+    );
     expect(cfg?.certificate).toEqual({ certificatePem: TEST_CERT, privateKeyPem: TEST_KEY });
     expect(cfg?.clientSecret).toBeUndefined();
   });

@@ -19,10 +19,13 @@
  * `failNext(n, { status: 429, retryAfter: 1 })` or `{ status: 503 }` makes the next n Graph calls
  * (or, with `inBatch: true`, the next n requests inside $batch bodies) answer that status instead.
  * `deny(pattern)` answers 403 to matching calls, like a missing permission or an access policy.
+ * `standInGateway(standIn)` is the real gateway wired to it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGraphGateway, type GraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
+import { silentLogger } from '../../src/log.js';
 
 export interface RecordedRequest {
   seq: number;
@@ -82,7 +85,10 @@ export interface StoredEvent {
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
-const err = (status: number, code: string, message: string): Answer => ({ status, body: { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString().replace(/\.\d{3}Z$/, '') } } } });
+const err = (status: number, code: string, message: string): Answer => ({
+  status,
+  body: { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString().replace(/\.\d{3}Z$/, '') } } },
+});
 
 function parseUtc(dt: { dateTime: string; timeZone?: string }): Date {
   const s = dt.dateTime.replace(/(\.\d{3})\d*$/, '$1');
@@ -155,7 +161,13 @@ export class GraphStandIn {
 
   /** The next n Graph calls matching `match` (or n requests inside $batch bodies) answer `status`. */
   failNext(n: number, f: { status: 429 | 503 | 504; retryAfter?: number; inBatch?: boolean; match?: RegExp }): this {
-    this.failures.push({ left: n, status: f.status, inBatch: f.inBatch ?? false, ...(f.retryAfter !== undefined ? { retryAfter: f.retryAfter } : {}), ...(f.match ? { match: f.match } : {}) });
+    this.failures.push({
+      left: n,
+      status: f.status,
+      inBatch: f.inBatch ?? false,
+      ...(f.retryAfter !== undefined ? { retryAfter: f.retryAfter } : {}),
+      ...(f.match ? { match: f.match } : {}),
+    });
     return this;
   }
 
@@ -237,12 +249,31 @@ export class GraphStandIn {
 
   private token(form: Record<string, string>): Answer {
     const o = this.opts;
-    const bad = (code: string, description: string): Answer => ({ status: code === 'invalid_client' ? 401 : 400, body: { error: code, error_description: description, error_codes: [7000215], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() } });
+    const bad = (code: string, description: string): Answer => ({
+      status: code === 'invalid_client' ? 401 : 400,
+      body: {
+        error: code,
+        error_description: description,
+        error_codes: [7000215],
+        timestamp: new Date().toISOString(),
+        trace_id: randomUUID(),
+        correlation_id: randomUUID(),
+      },
+    });
     if (form.grant_type !== 'client_credentials') return bad('unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
-    if (form.scope !== 'https://graph.microsoft.com/.default') return bad('invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid.`);
-    if (form.client_id !== o.clientId) return bad('unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`);
-    const assertion = form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && typeof form.client_assertion === 'string' && form.client_assertion.split('.').length === 3;
-    if (!assertion && form.client_secret !== o.clientSecret) return bad('invalid_client', 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    if (form.scope !== 'https://graph.microsoft.com/.default')
+      return bad('invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid.`);
+    if (form.client_id !== o.clientId)
+      return bad('unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`);
+    const assertion =
+      form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+      typeof form.client_assertion === 'string' &&
+      form.client_assertion.split('.').length === 3;
+    if (!assertion && form.client_secret !== o.clientSecret)
+      return bad(
+        'invalid_client',
+        'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
     const access = randomBytes(24).toString('base64url');
     this.tokensIssued.push(access);
     return { status: 200, body: { token_type: 'Bearer', expires_in: o.tokenLifetimeS, ext_expires_in: o.tokenLifetimeS, access_token: access } };
@@ -270,7 +301,9 @@ export class GraphStandIn {
       const u = this.findUser(who);
       if (!u) return this.userNotFound(who);
       const m = u.managerId ? this.users.get(u.managerId) : undefined;
-      return m ? { status: 200, body: { '@odata.type': '#microsoft.graph.user', ...this.select(m, query.$select) } } : err(404, 'Request_ResourceNotFound', `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
+      return m
+        ? { status: 200, body: { '@odata.type': '#microsoft.graph.user', ...this.select(m, query.$select) } }
+        : err(404, 'Request_ResourceNotFound', `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
     }
     const mailbox = this.findUser(who);
     if (!mailbox) return err(404, 'ErrorInvalidUser', `The requested user '${who}' is invalid.`);
@@ -312,7 +345,12 @@ export class GraphStandIn {
       const url = new URL(String(r.url).replace(/^\/?/, '/'), 'http://inner');
       const path = decodeURIComponent(url.pathname);
       const a = this.failure(String(r.method), path, true) ?? this.route(String(r.method), path, Object.fromEntries(url.searchParams), r.body, r.headers ?? {});
-      return { id: r.id, status: a.status, headers: { ...(a.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(a.headers ?? {}) }, ...(a.body !== undefined ? { body: a.body } : {}) };
+      return {
+        id: r.id,
+        status: a.status,
+        headers: { ...(a.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(a.headers ?? {}) },
+        ...(a.body !== undefined ? { body: a.body } : {}),
+      };
     });
     return { status: 200, body: { responses } };
   }
@@ -328,7 +366,7 @@ export class GraphStandIn {
 
   private listUsers(query: Record<string, string>): Answer {
     const m = /^mail eq '((?:[^']|'')*)'$/.exec(query.$filter ?? '');
-    if (!m) return err(400, 'Request_UnsupportedQuery', 'stand-in: only $filter=mail eq \'...\' is supported');
+    if (!m) return err(400, 'Request_UnsupportedQuery', "stand-in: only $filter=mail eq '...' is supported");
     const mail = m[1]!.replace(/''/g, "'").toLowerCase();
     const value = [...this.users.values()].filter((u) => u.mail?.toLowerCase() === mail).map((u) => this.select(u, query.$select));
     return { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value } };
@@ -342,11 +380,16 @@ export class GraphStandIn {
   }
 
   private attendees(list: Json[]): Json[] {
-    return list.map((a) => ({ type: a.type ?? 'required', status: { response: 'none', time: NEVER }, emailAddress: { name: a.emailAddress?.name, address: a.emailAddress?.address } }));
+    return list.map((a) => ({
+      type: a.type ?? 'required',
+      status: { response: 'none', time: NEVER },
+      emailAddress: { name: a.emailAddress?.name, address: a.emailAddress?.address },
+    }));
   }
 
   private createEvent(mailbox: string, body: Json): Answer {
-    if (!body?.start?.dateTime || !body?.end?.dateTime) return err(400, 'ErrorInvalidRequest', 'Your request can\'t be completed. The start and end of the event are required.');
+    if (!body?.start?.dateTime || !body?.end?.dateTime)
+      return err(400, 'ErrorInvalidRequest', "Your request can't be completed. The start and end of the event are required.");
     const txKey = body.transactionId ? `${mailbox}|${body.transactionId}` : undefined;
     const existing = txKey ? this.transactions.get(txKey) : undefined;
     if (existing) return { status: 201, body: this.events.get(existing)!.event };
@@ -387,7 +430,13 @@ export class GraphStandIn {
     const value = schedules.map((address) => {
       const a = address.toLowerCase();
       const known = [...this.users.values()].some((u) => u.mail?.toLowerCase() === a || u.userPrincipalName.toLowerCase() === a);
-      if (!known) return { scheduleId: address, availabilityView: '', scheduleItems: [], error: { message: `The specified user ${address} could not be found.`, responseCode: 'ErrorMailRecipientNotFound' } };
+      if (!known)
+        return {
+          scheduleId: address,
+          availabilityView: '',
+          scheduleItems: [],
+          error: { message: `The specified user ${address} could not be found.`, responseCode: 'ErrorMailRecipientNotFound' },
+        };
       const items: BusyItem[] = [...(this.busy.get(a) ?? [])];
       for (const { mailbox, event } of this.events.values()) {
         if (event.isCancelled) continue;
@@ -400,16 +449,46 @@ export class GraphStandIn {
       for (let t = start.getTime(); t < end.getTime(); t += interval * 60_000) {
         const slotEnd = t + interval * 60_000;
         let digit = 0;
-        for (const it of inWindow) if (it.start.getTime() < slotEnd && it.end.getTime() > t) digit = Math.max(digit, it.status === 'workingElsewhere' ? 0 : rank[it.status]);
+        for (const it of inWindow)
+          if (it.start.getTime() < slotEnd && it.end.getTime() > t) digit = Math.max(digit, it.status === 'workingElsewhere' ? 0 : rank[it.status]);
         view += String(digit);
       }
       return {
         scheduleId: address,
         availabilityView: view,
         scheduleItems: inWindow.map((it) => ({ isPrivate: false, status: it.status, start: graphDateTime(it.start), end: graphDateTime(it.end) })),
-        workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'GMT Standard Time' } },
+        workingHours: {
+          daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+          startTime: '08:00:00.0000000',
+          endTime: '17:00:00.0000000',
+          timeZone: { name: 'GMT Standard Time' },
+        },
       };
     });
     return { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)', value } };
   }
+}
+
+export interface StandInGatewayOptions extends Partial<GraphGatewayOptions> {
+  /** Where the gateway's waits between attempts are recorded, in ms (it never waits). */
+  sleeps?: number[];
+}
+
+/**
+ * The real gateway (src/graph/gateway.ts) pointed at the stand-in with its credentials, logging
+ * nothing. It never waits between attempts, so retries cost a test no time; the waits it would
+ * have made go to `sleeps`. Any other option (a wrong secret, a clock, a fetch) replaces the default.
+ */
+export function standInGateway(standIn: GraphStandIn, opts: StandInGatewayOptions = {}): GraphGateway {
+  const { sleeps, ...over } = opts;
+  return createGraphGateway({
+    tenantId: standIn.opts.tenantId,
+    clientId: standIn.opts.clientId,
+    clientSecret: standIn.opts.clientSecret!,
+    baseUrl: standIn.baseUrl,
+    authorityUrl: standIn.authorityUrl,
+    log: silentLogger(),
+    sleep: async (ms) => void sleeps?.push(ms),
+    ...over,
+  });
 }

@@ -29,6 +29,7 @@ import {
   HearingEventSender,
   hearingTransactionId,
 } from '../../src/graph/hearingCalendar.js';
+import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint } from '../helpers/app.js';
 import { GraphStandIn } from './graphStandIn.js';
@@ -257,8 +258,9 @@ describe('HearingEventSender', () => {
     expect(JSON.stringify(lines)).not.toContain(COMPLAINANT);
   });
 
-  it('a complainant who asked for letters by post is not invited', async () => {
+  it('a complainant who asked for letters by post is not invited, even with an email address on record', async () => {
     const { deps, record } = await stageFour({ preferredContact: 'letter', address: '1 High Street, Nunthorpe' });
+    expect(record.complainant.email).toBe(COMPLAINANT);
     const booked = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
     await new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() }).send(
       calendarMessage(booked, `${record.id}:calendar:hearing:4:1`),
@@ -346,5 +348,35 @@ describe('HearingEventSender', () => {
     );
     expect(standIn.events.get(eventId)!.event.isCancelled).toBe(true);
     expect(newEvents()).toHaveLength(1);
+
+    // The complainant's letter: the time it was to be, the reason, and the Outlook invitation they had cancelled too.
+    const item = cancelled.outbox.find((o) => o.key === `${record.id}:letter:hearing_cancelled:4:2`)!;
+    expect(item.data).toMatchObject({
+      booking: 2,
+      hearingStart: '2026-12-14T09:00:00.000Z',
+      hearingEnd: '2026-12-14T11:00:00.000Z',
+      calendarEvent: true,
+      reason: 'the complaint was withdrawn',
+    });
+    const letter = renderOutboxLetter(item, cancelled, (await deps.schools.get(record.schoolId))!);
+    expect(letter.text).toContain('The panel hearing arranged for Monday 14 December 2026 at 09:00 will not go ahead.');
+    expect(letter.text).toContain('The calendar invitation we sent to your email address has been cancelled too.');
+  });
+
+  it('a request another worker is carrying out is left to it (IN_PROGRESS, retryable), and nothing reaches Graph', async () => {
+    const { deps, record } = await stageFour();
+    const booked = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    const message = calendarMessage(booked, `${record.id}:calendar:hearing:4:1`);
+    const deliveries = new MemoryDeliveryLedger();
+    await deliveries.claim(message, deps.clock.now(), 60_000); // the other worker, a moment ago
+    const { log, lines } = memoryLogger('calendar');
+    const e = await new HearingEventSender({ deps, gateway: gateway(), deliveries, log }).send(message).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(HearingEventError);
+    expect(e).toMatchObject({ code: 'IN_PROGRESS', retryable: true });
+    expect(eventPosts()).toHaveLength(0);
+    expect(lines.filter((l) => l.event === 'hearing_event_failed')).toEqual([]);
   });
 });

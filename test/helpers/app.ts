@@ -4,9 +4,14 @@
  * stores or the real database the test run started (one database per test file).
  */
 import { inject } from 'vitest';
+import { acknowledge } from '../../src/app/acknowledge.js';
 import type { Deps } from '../../src/app/caseFlow.js';
+import { AppError } from '../../src/app/errors.js';
 import { MemoryCaseStore, MemorySchoolStore } from '../../src/app/memory.js';
-import type { Clock, School } from '../../src/app/ports.js';
+import type { CaseRecord, Clock, School } from '../../src/app/ports.js';
+import { recordComplaint } from '../../src/app/recordComplaint.js';
+import { recordOutcome } from '../../src/app/recordOutcome.js';
+import { requestEscalation } from '../../src/app/requestEscalation.js';
 import { connectDatabase, type Database } from '../../src/store/mongo.js';
 import { ENGLAND_2026_27 } from './fold.js';
 
@@ -82,9 +87,54 @@ export function parentComplaint(schoolId = 'nunthorpe') {
   };
 }
 
+/** A parent's complaint about Tom Teacher that comes in at Stage Three (Stage Two did not answer it). */
+export function stageThreeComplaint(schoolId = 'nunthorpe') {
+  return {
+    schoolId,
+    stage: 3,
+    complainant: { name: 'Priya Parent', email: 'priya.parent@example.com', relationship: 'Parent of a pupil in Year 8', preferredContact: 'email' as const },
+    about: { role: 'teacher', personId: P.teacher2, personName: 'Tom Teacher' },
+    category: 'behaviour',
+    summary: 'My son was kept in detention three times without explanation, and stage two did not answer why.',
+    desiredOutcome: 'An explanation and a review of how detentions are given.',
+  };
+}
+
+/**
+ * That complaint taken to NMAT's Stage Four, at a school already saved: received Fri 6 Nov 2026,
+ * 09:00, acknowledged Mon 9 Nov and not upheld Fri 20 Nov by the Executive Principal; Stage Four
+ * asked for on Tue 24 Nov, 08:30, where the clock is left. NMAT §14 counts the hearing from then.
+ */
+export async function nmatAtStageFour(deps: Deps, clock: TestClock, schoolId = 'nunthorpe'): Promise<CaseRecord> {
+  clock.set('2026-11-06T09:00:00Z');
+  const r = await recordComplaint(deps, P.teacher, stageThreeComplaint(schoolId));
+  if (r.result !== 'recorded') throw new Error(`seeding: ${r.result}`);
+  clock.set('2026-11-09T09:00:00Z');
+  await acknowledge(deps, P.execPrincipal, { caseId: r.case.id });
+  clock.set('2026-11-20T15:00:00Z');
+  await recordOutcome(deps, P.execPrincipal, {
+    caseId: r.case.id,
+    outcome: 'not_upheld',
+    decision: 'The detentions followed the behaviour policy; each was explained to the family.',
+  });
+  clock.set('2026-11-24T08:30:00Z');
+  return requestEscalation(deps, P.execPrincipal, { caseId: r.case.id });
+}
+
 export function memoryDeps(clock: Clock): Deps & { cases: MemoryCaseStore; schools: MemorySchoolStore } {
   let n = 0;
   return { cases: new MemoryCaseStore(), schools: new MemorySchoolStore(), clock, newId: () => `case-${++n}` };
+}
+
+/** The AppError a use case refused with; any other error goes on up, and no refusal fails the test. */
+export async function appError(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected an AppError');
 }
 
 /** A fresh database (dropped first) on the server the test run started. */

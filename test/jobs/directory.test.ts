@@ -9,13 +9,12 @@
  * Tue 10 Nov). Both Hana Head and Dev Deputy hold that role, Hana first. Complaint A is Hana's by
  * role; complaint B was given to her by name (handler_assigned).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assignHandler } from '../../src/app/assignHandler.js';
 import { schoolContext, type Deps } from '../../src/app/caseFlow.js';
 import type { CaseRecord, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphDirectory } from '../../src/graph/directory.js';
-import { createGraphGateway } from '../../src/graph/gateway.js';
 import { checkDirectory } from '../../src/jobs/directory.js';
 import { drainOutbox, sendOverdueDigests, sweepDeadlines, type JobContext } from '../../src/jobs/handlers.js';
 import { RecordingMessenger } from '../../src/jobs/messengers.js';
@@ -23,7 +22,7 @@ import { memoryLogger, silentLogger } from '../../src/log.js';
 import { renderCard } from '../../bot/cards.js';
 import { caseHeader, messageToCard } from '../../bot/views.js';
 import type { CardData } from '../../bot/cardTypes.js';
-import { GraphStandIn } from '../graph/graphStandIn.js';
+import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint, storeVariants } from '../helpers/app.js';
 
 let standIn: GraphStandIn;
@@ -42,19 +41,7 @@ function addEveryone(): void {
   }
 }
 
-function directory(): GraphDirectory {
-  return new GraphDirectory(
-    createGraphGateway({
-      tenantId: standIn.opts.tenantId,
-      clientId: standIn.opts.clientId,
-      clientSecret: standIn.opts.clientSecret!,
-      baseUrl: standIn.baseUrl,
-      authorityUrl: standIn.authorityUrl,
-      log: silentLogger(),
-      sleep: async () => {},
-    }),
-  );
-}
+const directory = () => new GraphDirectory(standInGateway(standIn));
 
 /** Nunthorpe with Dev Deputy also a head of school, after Hana. */
 function school(): Omit<School, 'outbox' | 'digests' | 'version'> {
@@ -85,172 +72,170 @@ async function complaint(deps: Deps, duplicates?: 'separate'): Promise<CaseRecor
 }
 
 describe.each(storeVariants('jobs_directory'))('directory.check (%s)', (_name, make) => {
+  // Nunthorpe on a fresh store for each test, with the directory in the stand-in and the job's context.
+  let deps: Deps;
+  let clock: TestClock;
+  let messenger: RecordingMessenger;
+  let ctx: JobContext;
+  let close: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const v = await make();
+    ({ clock, close } = v);
+    deps = { ...v.deps, directory: directory() };
+    messenger = new RecordingMessenger(clock);
+    ctx = { deps, messenger, log: silentLogger() };
+    await deps.schools.save(school());
+  });
+  afterEach(async () => close?.());
+
   it('a head of school disabled, then deleted, then restored: her stages by role go to the next head, the one given to her by name is flagged for reassignment and listed in SLT’s digest with her manager, and the flag clears when she is back', async () => {
-    const { deps: base, clock, close } = await make();
-    const deps: Deps = { ...base, directory: directory() };
-    const messenger = new RecordingMessenger(clock);
-    const ctx: JobContext = { deps, messenger, log: silentLogger() };
-    try {
-      await deps.schools.save(school());
-      const a = await complaint(deps);
-      const b0 = await complaint(deps, 'separate');
-      // B: given to Dev while Hana was away, then back to Hana by name.
-      await assignHandler(deps, P.headOfSchool, { caseId: b0.id, personId: P.deputy, reason: 'Hana is on a course this week' });
-      await assignHandler(deps, P.deputy, { caseId: b0.id, personId: P.headOfSchool, reason: 'Hana knows the family' });
-      const get = async (c: CaseRecord) => (await deps.cases.get(c.id))!;
-      expect((await get(a)).state.handlerId).toBe(P.headOfSchool);
-      expect((await get(b0)).state.handlerId).toBe(P.headOfSchool);
+    const a = await complaint(deps);
+    const b0 = await complaint(deps, 'separate');
+    // B: given to Dev while Hana was away, then back to Hana by name.
+    await assignHandler(deps, P.headOfSchool, { caseId: b0.id, personId: P.deputy, reason: 'Hana is on a course this week' });
+    await assignHandler(deps, P.deputy, { caseId: b0.id, personId: P.headOfSchool, reason: 'Hana knows the family' });
+    const get = async (c: CaseRecord) => (await deps.cases.get(c.id))!;
+    expect((await get(a)).state.handlerId).toBe(P.headOfSchool);
+    expect((await get(b0)).state.handlerId).toBe(P.headOfSchool);
 
-      // Mon 9 Nov: the IT admin disabled Hana's account over the weekend.
-      standIn.users.get(P.headOfSchool)!.accountEnabled = false;
-      clock.set('2026-11-09T06:30:00Z');
-      standIn.clearRequests();
-      expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 1, back: 0, recomputed: 2, failed: 0 });
-      // Everyone in one pass of $batch (15 people: one call), and her manager once.
-      expect(standIn.graphRequests().map((r) => `${r.method} ${decodeURIComponent(r.path)}`)).toEqual([
-        'POST /v1.0/$batch',
-        `GET /v1.0/users/${P.headOfSchool}/manager`,
-      ]);
-      let hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
-      expect(hana.left).toEqual({ on: '2026-11-09', reason: 'disabled', managerName: 'Eve Principal' });
+    // Mon 9 Nov: the IT admin disabled Hana's account over the weekend.
+    standIn.users.get(P.headOfSchool)!.accountEnabled = false;
+    clock.set('2026-11-09T06:30:00Z');
+    standIn.clearRequests();
+    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 1, back: 0, recomputed: 2, failed: 0 });
+    // Everyone in one pass of $batch (15 people: one call), and her manager once.
+    expect(standIn.graphRequests().map((r) => `${r.method} ${decodeURIComponent(r.path)}`)).toEqual([
+      'POST /v1.0/$batch',
+      `GET /v1.0/users/${P.headOfSchool}/manager`,
+    ]);
+    let hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
+    expect(hana.left).toEqual({ on: '2026-11-09', reason: 'disabled', managerName: 'Eve Principal' });
 
-      let caseA = await get(a);
-      let caseB = await get(b0);
-      // A was Hana's by role: the next head of school takes it, with its deadlines.
-      expect(caseA.state.handlerId).toBe(P.deputy);
-      expect(caseA.state.flags).not.toContain('needs_reassignment');
-      expect(caseA.state.deadlines.filter((d) => d.open && d.owner === 'head_of_school').map((d) => d.ownerId)).toEqual([P.deputy, P.deputy]);
-      // B was given to her by name: it stays hers until SLT reassign it, and says so.
-      expect(caseB.state.handlerId).toBe(P.headOfSchool);
-      expect(caseB.state.flags).toContain('needs_reassignment');
-      const sc = schoolContext((await deps.schools.get('nunthorpe'))!);
-      expect(caseHeader(caseB, sc).status).toBe('Open (needs reassigning)');
+    let caseA = await get(a);
+    let caseB = await get(b0);
+    // A was Hana's by role: the next head of school takes it, with its deadlines.
+    expect(caseA.state.handlerId).toBe(P.deputy);
+    expect(caseA.state.flags).not.toContain('needs_reassignment');
+    expect(caseA.state.deadlines.filter((d) => d.open && d.owner === 'head_of_school').map((d) => d.ownerId)).toEqual([P.deputy, P.deputy]);
+    // B was given to her by name: it stays hers until SLT reassign it, and says so.
+    expect(caseB.state.handlerId).toBe(P.headOfSchool);
+    expect(caseB.state.flags).toContain('needs_reassignment');
+    const sc = schoolContext((await deps.schools.get('nunthorpe'))!);
+    expect(caseHeader(caseB, sc).status).toBe('Open (needs reassigning)');
 
-      // Run again the same day: nothing changes, and the date she was first seen to have left stays.
-      clock.set('2026-11-09T07:00:00Z');
-      expect(await checkDirectory(ctx)).toMatchObject({ left: 0, back: 0, recomputed: 0 });
+    // Run again the same day: nothing changes, and the date she was first seen to have left stays.
+    clock.set('2026-11-09T07:00:00Z');
+    expect(await checkDirectory(ctx)).toMatchObject({ left: 0, back: 0, recomputed: 0 });
 
-      // 08:00: nothing is overdue yet (acknowledgements are due Tue 10 Nov), but Hana still holds B: SLT's digest goes
-      // to Dev (Hana, who left, gets none), once that day.
-      clock.set('2026-11-09T08:00:00Z');
-      expect(await sendOverdueDigests(ctx)).toEqual({ schools: 1, digests: 1 });
-      clock.set('2026-11-09T09:00:00Z');
-      expect(await sendOverdueDigests(ctx)).toEqual({ schools: 1, digests: 0 });
-      await drainOutbox(ctx);
-      const [digest, ...more] = messenger.take().filter((m) => m.template === 'overdue_digest');
-      expect(more).toEqual([]);
-      expect(digest!.to).toBe(P.deputy);
-      expect(digest!.data).toMatchObject({
-        count: 0,
-        items: [],
-        leavers: [
-          {
-            personId: P.headOfSchool,
-            name: 'Hana Head',
-            reason: 'disabled',
-            on: '2026-11-09',
-            managerName: 'Eve Principal',
-            cases: [{ caseId: b0.id, reference: caseB.reference }],
-          },
-        ],
-      });
-      const view = await messageToCard(
-        { key: digest!.key, kind: 'message', to: digest!.to, template: digest!.template, data: digest!.data, schoolId: 'nunthorpe' },
-        deps,
-      );
-      const leavers = (view.data as CardData['digest']).leavers;
-      expect(leavers).toEqual([
+    // 08:00: nothing is overdue yet (acknowledgements are due Tue 10 Nov), but Hana still holds B: SLT's digest goes
+    // to Dev (Hana, who left, gets none), once that day.
+    clock.set('2026-11-09T08:00:00Z');
+    expect(await sendOverdueDigests(ctx)).toEqual({ schools: 1, digests: 1 });
+    clock.set('2026-11-09T09:00:00Z');
+    expect(await sendOverdueDigests(ctx)).toEqual({ schools: 1, digests: 0 });
+    await drainOutbox(ctx);
+    const [digest, ...more] = messenger.take().filter((m) => m.template === 'overdue_digest');
+    expect(more).toEqual([]);
+    expect(digest!.to).toBe(P.deputy);
+    expect(digest!.data).toMatchObject({
+      count: 0,
+      items: [],
+      leavers: [
         {
+          personId: P.headOfSchool,
           name: 'Hana Head',
-          left: 'Account disabled, noticed Mon 9 Nov 2026',
-          manager: 'Eve Principal',
-          casesText: `Still theirs: ${caseB.reference}. Reassign it to someone else.`,
+          reason: 'disabled',
+          on: '2026-11-09',
+          managerName: 'Eve Principal',
           cases: [{ caseId: b0.id, reference: caseB.reference }],
         },
-      ]);
-      const card = JSON.stringify(renderCard('digest', view.data as CardData['digest']));
-      for (const text of ['People who have left', 'Account disabled, noticed Mon 9 Nov 2026', 'Their manager: Eve Principal', `Open ${caseB.reference}`])
-        expect(card).toContain(text);
+      ],
+    });
+    const view = await messageToCard(
+      { key: digest!.key, kind: 'message', to: digest!.to, template: digest!.template, data: digest!.data, schoolId: 'nunthorpe' },
+      deps,
+    );
+    const leavers = (view.data as CardData['digest']).leavers;
+    expect(leavers).toEqual([
+      {
+        name: 'Hana Head',
+        left: 'Account disabled, noticed Mon 9 Nov 2026',
+        manager: 'Eve Principal',
+        casesText: `Still theirs: ${caseB.reference}. Reassign it to someone else.`,
+        cases: [{ caseId: b0.id, reference: caseB.reference }],
+      },
+    ]);
+    const card = JSON.stringify(renderCard('digest', view.data as CardData['digest']));
+    for (const text of ['People who have left', 'Account disabled, noticed Mon 9 Nov 2026', 'Their manager: Eve Principal', `Open ${caseB.reference}`])
+      expect(card).toContain(text);
 
-      // Tue 10 Nov: her account is deleted. Still left, since Monday; the manager's name read then is kept.
-      standIn.users.delete(P.headOfSchool);
-      clock.set('2026-11-10T06:30:00Z');
-      expect(await checkDirectory(ctx)).toMatchObject({ left: 0, back: 0 });
-      hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
-      expect(hana.left).toEqual({ on: '2026-11-09', reason: 'deleted', managerName: 'Eve Principal' });
-      expect((await get(b0)).state.flags).toContain('needs_reassignment');
+    // Tue 10 Nov: her account is deleted. Still left, since Monday; the manager's name read then is kept.
+    standIn.users.delete(P.headOfSchool);
+    clock.set('2026-11-10T06:30:00Z');
+    expect(await checkDirectory(ctx)).toMatchObject({ left: 0, back: 0 });
+    hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
+    expect(hana.left).toEqual({ on: '2026-11-09', reason: 'deleted', managerName: 'Eve Principal' });
+    expect((await get(b0)).state.flags).toContain('needs_reassignment');
 
-      // Wed 11 Nov: restored (she was deleted by mistake). The mark goes; B is hers without a flag, and A is hers again
-      // by role (the first head of school).
-      addEveryone();
-      clock.set('2026-11-11T06:30:00Z');
-      expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 0, back: 1, recomputed: 2, failed: 0 });
-      hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
-      expect(hana).not.toHaveProperty('left');
-      caseA = await get(a);
-      caseB = await get(b0);
-      expect(caseB.state.flags).not.toContain('needs_reassignment');
-      expect(caseA.state.handlerId).toBe(P.headOfSchool);
-      // 08:00: both acknowledgements are overdue; nobody has left, so the digest lists no leavers.
-      clock.set('2026-11-11T08:00:00Z');
-      await sendOverdueDigests(ctx);
-      await drainOutbox(ctx);
-      const wednesday = messenger.take().filter((m) => m.template === 'overdue_digest');
-      expect(wednesday.map((m) => m.to)).toEqual([P.headOfSchool, P.deputy]);
-      expect(wednesday[0]!.data.count).toBe(2);
-      expect(wednesday[0]!.data).not.toHaveProperty('leavers');
-    } finally {
-      await close?.();
-    }
+    // Wed 11 Nov: restored (she was deleted by mistake). The mark goes; B is hers without a flag, and A is hers again
+    // by role (the first head of school).
+    addEveryone();
+    clock.set('2026-11-11T06:30:00Z');
+    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 0, back: 1, recomputed: 2, failed: 0 });
+    hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
+    expect(hana).not.toHaveProperty('left');
+    caseA = await get(a);
+    caseB = await get(b0);
+    expect(caseB.state.flags).not.toContain('needs_reassignment');
+    expect(caseA.state.handlerId).toBe(P.headOfSchool);
+    // 08:00: both acknowledgements are overdue; nobody has left, so the digest lists no leavers.
+    clock.set('2026-11-11T08:00:00Z');
+    await sendOverdueDigests(ctx);
+    await drainOutbox(ctx);
+    const wednesday = messenger.take().filter((m) => m.template === 'overdue_digest');
+    expect(wednesday.map((m) => m.to)).toEqual([P.headOfSchool, P.deputy]);
+    expect(wednesday[0]!.data.count).toBe(2);
+    expect(wednesday[0]!.data).not.toHaveProperty('leavers');
   });
 
   it('a deputy deleted outright, who was given a complaint by name: it is flagged, his deadline nudges go to SLT, and the digest lists him with no manager', async () => {
-    const { deps: base, clock, close } = await make();
-    const deps: Deps = { ...base, directory: directory() };
-    const messenger = new RecordingMessenger(clock);
-    const ctx: JobContext = { deps, messenger, log: silentLogger() };
-    try {
-      await deps.schools.save(school());
-      const c = await complaint(deps);
-      await assignHandler(deps, P.headOfSchool, { caseId: c.id, personId: P.deputy, reason: 'Hana is on a course this week' });
-      standIn.users.delete(P.deputy);
-      clock.set('2026-11-09T06:30:00Z');
-      standIn.clearRequests();
-      expect(await checkDirectory(ctx)).toMatchObject({ left: 1, recomputed: 1 });
-      // A deleted account has no manager to read: none is asked for.
-      expect(standIn.graphRequests().map((r) => r.path)).toEqual(['/v1.0/$batch']);
-      expect((await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.deputy)!.left).toEqual({ on: '2026-11-09', reason: 'deleted' });
-      const record = (await deps.cases.get(c.id))!;
-      expect(record.state.handlerId).toBe(P.deputy);
-      expect(record.state.flags).toContain('needs_reassignment');
+    const c = await complaint(deps);
+    await assignHandler(deps, P.headOfSchool, { caseId: c.id, personId: P.deputy, reason: 'Hana is on a course this week' });
+    standIn.users.delete(P.deputy);
+    clock.set('2026-11-09T06:30:00Z');
+    standIn.clearRequests();
+    expect(await checkDirectory(ctx)).toMatchObject({ left: 1, recomputed: 1 });
+    // A deleted account has no manager to read: none is asked for.
+    expect(standIn.graphRequests().map((r) => r.path)).toEqual(['/v1.0/$batch']);
+    expect((await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.deputy)!.left).toEqual({ on: '2026-11-09', reason: 'deleted' });
+    const record = (await deps.cases.get(c.id))!;
+    expect(record.state.handlerId).toBe(P.deputy);
+    expect(record.state.flags).toContain('needs_reassignment');
 
-      clock.set('2026-11-09T08:00:00Z');
-      // The acknowledgement he owed (NMAT §11: 2 school days from Fri 6 Nov, so Tue 10 Nov) is due
-      // soon from 08:00 on Mon 9 Nov: the nudge goes to SLT, not to the account that is gone.
-      await sweepDeadlines(ctx);
-      await drainOutbox(ctx);
-      const nudges = messenger.take().filter((m) => m.template === 'deadline_due_soon');
-      expect(nudges.map((m) => [m.to, (m.data.nudge as { kind: string }).kind, m.data.unfilledRole])).toEqual([
-        [P.headOfSchool, 'acknowledge', 'head_of_school'],
-      ]);
+    clock.set('2026-11-09T08:00:00Z');
+    // The acknowledgement he owed (NMAT §11: 2 school days from Fri 6 Nov, so Tue 10 Nov) is due
+    // soon from 08:00 on Mon 9 Nov: the nudge goes to SLT, not to the account that is gone.
+    await sweepDeadlines(ctx);
+    await drainOutbox(ctx);
+    const nudges = messenger.take().filter((m) => m.template === 'deadline_due_soon');
+    expect(nudges.map((m) => [m.to, (m.data.nudge as { kind: string }).kind, m.data.unfilledRole])).toEqual([
+      [P.headOfSchool, 'acknowledge', 'head_of_school'],
+    ]);
 
-      await sendOverdueDigests(ctx);
-      await drainOutbox(ctx);
-      const digests = messenger.take().filter((m) => m.template === 'overdue_digest');
-      expect(digests.map((m) => m.to)).toEqual([P.headOfSchool]);
-      expect(digests[0]!.data.leavers).toEqual([
-        { personId: P.deputy, name: 'Dev Deputy', reason: 'deleted', on: '2026-11-09', cases: [{ caseId: c.id, reference: record.reference }] },
-      ]);
-      const view = await messageToCard(
-        { key: 'k', kind: 'message', to: P.headOfSchool, template: 'overdue_digest', data: digests[0]!.data, schoolId: 'nunthorpe' },
-        deps,
-      );
-      const card = JSON.stringify(renderCard('digest', view.data as CardData['digest']));
-      expect(card).toContain('Account deleted, noticed Mon 9 Nov 2026');
-      expect(card).not.toContain('Their manager');
-    } finally {
-      await close?.();
-    }
+    await sendOverdueDigests(ctx);
+    await drainOutbox(ctx);
+    const digests = messenger.take().filter((m) => m.template === 'overdue_digest');
+    expect(digests.map((m) => m.to)).toEqual([P.headOfSchool]);
+    expect(digests[0]!.data.leavers).toEqual([
+      { personId: P.deputy, name: 'Dev Deputy', reason: 'deleted', on: '2026-11-09', cases: [{ caseId: c.id, reference: record.reference }] },
+    ]);
+    const view = await messageToCard(
+      { key: 'k', kind: 'message', to: P.headOfSchool, template: 'overdue_digest', data: digests[0]!.data, schoolId: 'nunthorpe' },
+      deps,
+    );
+    const card = JSON.stringify(renderCard('digest', view.data as CardData['digest']));
+    expect(card).toContain('Account deleted, noticed Mon 9 Nov 2026');
+    expect(card).not.toContain('Their manager');
   });
 });
 

@@ -15,20 +15,32 @@
  */
 import { describe, expect, it } from 'vitest';
 import { acknowledge } from '../../src/app/acknowledge.js';
+import { bookHearing } from '../../src/app/bookHearing.js';
+import { cancelHearing } from '../../src/app/cancelHearing.js';
 import type { Deps } from '../../src/app/caseFlow.js';
-import type { CaseRecord, OutboxItem, School } from '../../src/app/ports.js';
+import type { CaseRecord, Complainant, OutboxItem, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
 import { scheduleHearing } from '../../src/app/scheduleHearing.js';
 import { builtInPolicy } from '../../src/domain/packs/index.js';
 import { letterFromOutbox, renderOutboxLetter } from '../../src/letters/fromOutbox.js';
-import { formatLetterDate, renderLetter } from '../../src/letters/letters.js';
+import { formatHearingTime, formatLetterDate, renderLetter } from '../../src/letters/letters.js';
 import { TestClock, memoryDeps } from '../helpers/app.js';
 import { ENGLAND_2026_27 } from '../helpers/fold.js';
 
 const ACTOR = 'aad-office';
 const SUBJECT_NAME = 'Mr Zebedee Subjectperson';
+const ORGANISER = 'clerk@school.example';
+/** A panel pool every school has: two members and one independent of the school, none involved before. */
+const PAT = 'aad-pat';
+const PAM = 'aad-pam';
+const IAN = 'aad-ian';
+const POOL: School['people'] = [
+  { id: PAT, name: 'Pat Panel', email: 'pat@school.example', roles: ['panel_member'] },
+  { id: PAM, name: 'Pam Panel', email: 'pam@school.example', roles: ['panel_member'] },
+  { id: IAN, name: 'Ian Independent', email: 'ian@governors.example', roles: ['independent_panel_member'] },
+];
 
 const SCHOOLS: Record<string, { name: string; prefix: string; calendar: School['calendar'] }> = {
   nmat: { name: 'Nunthorpe Academy', prefix: 'NMAT', calendar: ENGLAND_2026_27 as School['calendar'] },
@@ -46,15 +58,23 @@ class Walk {
   constructor(readonly policyId: string) {
     this.deps = memoryDeps(this.clock);
   }
-  async start(on: string): Promise<void> {
+  async start(on: string, opts: { stage?: number; complainant?: Partial<Complainant> } = {}): Promise<void> {
     const s = SCHOOLS[this.policyId]!;
-    await this.deps.schools.save({ id: this.policyId, name: s.name, policyId: this.policyId, referencePrefix: s.prefix, calendar: s.calendar, people: [{ id: ACTOR, name: 'Office Manager', roles: ['slt', 'clerk'] }] });
+    await this.deps.schools.save({
+      id: this.policyId,
+      name: s.name,
+      policyId: this.policyId,
+      referencePrefix: s.prefix,
+      calendar: s.calendar,
+      people: [{ id: ACTOR, name: 'Office Manager', roles: ['slt', 'clerk'] }, ...POOL],
+    });
     this.at(on);
     const r = await recordComplaint(this.deps, ACTOR, {
       schoolId: this.policyId,
-      complainant: { name: 'Priya Parent', email: 'priya@example.com', relationship: 'parent', preferredContact: 'email' },
+      complainant: { name: 'Priya Parent', email: 'priya@example.com', relationship: 'parent', preferredContact: 'email', ...opts.complainant },
       about: { personName: SUBJECT_NAME },
       summary: 'Detentions given without explanation.',
+      ...(opts.stage ? { stage: opts.stage } : {}),
     });
     if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
     this.caseId = r.case.id;
@@ -77,6 +97,15 @@ class Walk {
   async hearing(on: string, hearingOn: string) {
     this.at(on);
     await scheduleHearing(this.deps, ACTOR, { caseId: this.caseId, hearingOn });
+  }
+  /** Books (or moves) the hearing at a time from the panel card, at 10:00 on `on`. */
+  async book(on: string, start: string, opts: { memberIds?: string[]; durationMinutes?: number; venue?: string; online?: boolean; reason?: string } = {}) {
+    this.at(on);
+    await bookHearing(this.deps, ACTOR, { caseId: this.caseId, start, organiser: ORGANISER, memberIds: opts.memberIds ?? [PAT, PAM, IAN], ...opts });
+  }
+  async cancel(on: string, reason: string) {
+    this.at(on);
+    await cancelHearing(this.deps, ACTOR, { caseId: this.caseId, reason });
   }
   async record(): Promise<CaseRecord> {
     return (await this.deps.cases.get(this.caseId))!;
@@ -110,6 +139,12 @@ describe('formatLetterDate', () => {
     expect(formatLetterDate('2026-11-04T10:00:00Z')).toBe('Wednesday 4 November 2026 at 10:00');
     expect(formatLetterDate('2026-07-01T09:30:00Z')).toBe('Wednesday 1 July 2026 at 10:30'); // BST
   });
+  it('writes a hearing from its start to its end in school time; a date-only hearing as its date', () => {
+    expect(formatHearingTime('2026-07-01T09:30:00Z', '2026-07-01T11:30:00Z')).toBe('Wednesday 1 July 2026, from 10:30 to 12:30'); // BST
+    expect(formatHearingTime('2026-12-10T12:00:00Z', '2026-12-10T14:00:00Z')).toBe('Thursday 10 December 2026, from 12:00 to 14:00');
+    expect(formatHearingTime('2026-12-10T12:00:00Z', undefined)).toBe('Thursday 10 December 2026 at 12:00');
+    expect(formatHearingTime('2027-01-12', undefined)).toBe('Tuesday 12 January 2027');
+  });
 });
 
 describe('NMAT: four stages in school days, a panel hearing at Stage 4', () => {
@@ -119,7 +154,9 @@ describe('NMAT: four stages in school days, a panel hearing at Stage 4', () => {
     await w.start('2026-11-03');
     await w.acknowledge('2026-11-04');
     let l = await w.letter(':letter:acknowledgement:1');
-    expect(l.text).toContain('Thank you for your complaint, which we received on Tuesday 3 November 2026. We are considering it at Stage 1 (Academy Response: informal complaint)');
+    expect(l.text).toContain(
+      'Thank you for your complaint, which we received on Tuesday 3 November 2026. We are considering it at Stage 1 (Academy Response: informal complaint)',
+    );
     expect(l.text).toContain('handled by the Teacher.');
     expect(l.text).toContain('We aim to send you a written response by Thursday 12 November 2026.');
     // Stage 1 sets no escalation window: write to the Head of School, no time limit.
@@ -150,7 +187,9 @@ describe('NMAT: four stages in school days, a panel hearing at Stage 4', () => {
     await w.outcome('2026-12-04', 'partially_upheld');
     l = await w.letter(':letter:outcome:3');
     expect(l.text).toContain('is partially upheld.');
-    expect(l.text).toContain('please write to the Governance Professional and Compliance Lead at Nunthorpe Academy within five school days of receiving this letter, by Friday 11 December 2026,');
+    expect(l.text).toContain(
+      'please write to the Governance Professional and Compliance Lead at Nunthorpe Academy within five school days of receiving this letter, by Friday 11 December 2026,',
+    );
     expect(l.text).toContain('Stage 4 (Trust Response: Panel Hearing) is a hearing before a panel of at least three people who were not involved');
 
     // Stage 4 requested Mon 7 Dec. Hearing within 15 school days → 8,9,10,11,14,15,16,17,18 Dec (9), holiday, 5 Jan INSET,
@@ -158,7 +197,9 @@ describe('NMAT: four stages in school days, a panel hearing at Stage 4', () => {
     await w.escalate('2026-12-07');
     await w.acknowledge('2026-12-08');
     l = await w.letter(':letter:acknowledgement:4');
-    expect(l.text).toContain('considered by a complaints panel of at least three people who were not involved in the matters raised in your complaint, one of whom is independent of the management and running of Nunthorpe Multi Academy Trust.');
+    expect(l.text).toContain(
+      'considered by a complaints panel of at least three people who were not involved in the matters raised in your complaint, one of whom is independent of the management and running of Nunthorpe Multi Academy Trust.',
+    );
     expect(l.text).toContain('The Governance Professional and Compliance Lead is arranging this');
     expect(l.text).toContain('We aim to hold the hearing by Wednesday 13 January 2027');
     expect(l.text).toContain('within ten school days of the hearing');
@@ -214,8 +255,12 @@ describe('MIET: three stages in working days, a panel of three at Stage 3', () =
     // Response Mon 23 Nov; "write to the Trust office within five working days of the stage 2 decision" → 24,25,26,27,30 = Mon 30 Nov.
     await w.outcome('2026-11-23', 'not_upheld');
     l = await w.letter(':letter:outcome:2');
-    expect(l.text).toContain('please write to the Trust office at Manchester Islamic Grammar School for Girls within five working days of receiving this letter, by Monday 30 November 2026,');
-    expect(l.text).toContain('Stage 3 (Panel Hearing) is a hearing before a panel of three people who were not involved in the matters raised in your complaint, one of whom is independent of the management and running of MIET schools.');
+    expect(l.text).toContain(
+      'please write to the Trust office at Manchester Islamic Grammar School for Girls within five working days of receiving this letter, by Monday 30 November 2026,',
+    );
+    expect(l.text).toContain(
+      'Stage 3 (Panel Hearing) is a hearing before a panel of three people who were not involved in the matters raised in your complaint, one of whom is independent of the management and running of MIET schools.',
+    );
 
     // Stage 3 requested Tue 24 Nov. Hearing within 14 working days → 25,26,27,30 Nov, 1,2,3,4,7,8,9,10,11,14 Dec = Mon 14 Dec.
     await w.escalate('2026-11-24');
@@ -236,7 +281,9 @@ describe('MIET: three stages in working days, a panel of three at Stage 3', () =
     l = await w.letter(':letter:outcome:3');
     expect(l.text).toContain('Following the hearing on Thursday 10 December 2026');
     expect(l.text).toContain('The panel has decided that your complaint is upheld.');
-    expect(l.text).toContain('The decision of the Panel is final. If you believe the school did not follow its published procedure you may contact the Department for Education');
+    expect(l.text).toContain(
+      'The decision of the Panel is final. If you believe the school did not follow its published procedure you may contact the Department for Education',
+    );
   });
 });
 
@@ -320,10 +367,14 @@ describe('KPSSPP: a subgroup, then an external investigator only when it cannot 
     await w.outcome('2026-11-16', 'undecided');
     l = await w.letter(':letter:outcome:1');
     expect(l.text).toContain('was unable to reach a decision on your complaint.');
-    expect(l.text).toContain('your complaint now moves on to Stage Two: external investigation. You do not need to do anything: it will be considered by the external third-party investigator. We aim to send you a response by Monday 14 December 2026.');
+    expect(l.text).toContain(
+      'your complaint now moves on to Stage Two: external investigation. You do not need to do anything: it will be considered by the external third-party investigator. We aim to send you a response by Monday 14 December 2026.',
+    );
     await w.acknowledge('2026-11-17');
     l = await w.letter(':letter:acknowledgement:2');
-    expect(l.text).toContain('Your complaint moved to Stage Two: external investigation of the KPSSPP Complaints policy and procedure on Monday 16 November 2026.');
+    expect(l.text).toContain(
+      'Your complaint moved to Stage Two: external investigation of the KPSSPP Complaints policy and procedure on Monday 16 November 2026.',
+    );
     expect(l.text).toContain('handled by the external third-party investigator.');
     expect(l.text).toContain('by Monday 14 December 2026.');
     await w.outcome('2026-12-11', 'upheld');
@@ -337,9 +388,171 @@ describe('KPSSPP: a subgroup, then an external investigator only when it cannot 
     await w.start('2026-11-03');
     await w.outcome('2026-11-16', 'not_upheld');
     const l = await w.letter(':letter:outcome:1');
-    expect(l.text).toContain('a complaint goes on to Stage Two: external investigation only when the outcome at this stage is undecided, so this concludes the complaints procedure');
+    expect(l.text).toContain(
+      'a complaint goes on to Stage Two: external investigation only when the outcome at this stage is undecided, so this concludes the complaints procedure',
+    );
     expect(l.text).toContain('Glasgow City Council Education Services');
     expect(l.text).not.toContain('please write to');
+  });
+});
+
+/**
+ * A hearing booked at a time from the panel card (bookHearing), moved and cancelled. The letter
+ * gives the time and the place; how to join online depends on whether the complainant gets email
+ * (and so the Outlook invitation with the link) or letters by post. All times are GMT, so the
+ * school's wall clock reads as UTC.
+ */
+describe('a hearing booked at a time: the invitation gives the time and the place, a move says from what to what and why, a cancellation says what next', () => {
+  it('NMAT: in a meeting room and on Teams, moved to the hall with the reason, then cancelled while §14 still allows time; the letter is held for review like any other', async () => {
+    const w = new Walk('nmat');
+    // Stage 4 received Mon 7 Dec. Hearing within 15 school days: 8-11, 14-18 Dec (9), holidays, 5 Jan INSET, 6, 7, 8, 11, 12, 13 Jan (15) = Wed 13 Jan 2027.
+    // Booked Tue 8 Dec: 10 school days' notice: 9-11, 14-18 Dec (8), 6, 7 Jan (10) = Thu 7 Jan is the earliest date.
+    await w.start('2026-12-07', { stage: 4 });
+    await w.book('2026-12-08', '2027-01-12T10:00', { venue: 'Nunthorpe Academy, meeting room 2' });
+    let l = await w.letter(':letter:hearing_invitation:4:1');
+    expect(l.subject).toBe('Your complaint NMAT-2026-0001: panel hearing on Tuesday 12 January 2027 at 10:00 (Nunthorpe Academy)');
+    expect(l.text).toContain('at Stage 4 (Trust Response: Panel Hearing) on Tuesday 12 January 2027, from 10:00 to 12:00. You are invited to attend.');
+    expect(l.text).toContain(
+      'The hearing will be held at Nunthorpe Academy, meeting room 2. You may also join it online, as a Microsoft Teams meeting: the link to join is in the calendar invitation we have sent to your email address.',
+    );
+    expect(l.text).not.toContain('separate invitation');
+    expect(l.text).not.toContain('has moved');
+    // Hearing Tue 12 Jan: papers 7 school days before = Wed 16 Dec; companion 2 before = Fri 8 Jan; decision 10 after = Tue 26 Jan.
+    expect(l.text).toContain('by Wednesday 16 December 2026.');
+    expect(l.text).toContain('in writing by Friday 8 January 2027.');
+    expect(l.text).toContain('within ten school days of the hearing, by Tuesday 26 January 2027.');
+
+    await w.book('2026-12-09', '2027-01-13T14:00', {
+      venue: 'the main hall, Nunthorpe Academy',
+      online: false,
+      reason: 'The independent member is in court on the 12th.',
+    });
+    l = await w.letter(':letter:hearing_invitation:4:2');
+    expect(l.subject).toBe('Your complaint NMAT-2026-0001: panel hearing on Wednesday 13 January 2027 at 14:00 (Nunthorpe Academy)');
+    expect(l.text).toContain('on Wednesday 13 January 2027, from 14:00 to 16:00. You are invited to attend.');
+    expect(l.text).toContain(
+      'The hearing has moved from Tuesday 12 January 2027 at 10:00 to Wednesday 13 January 2027 at 14:00. The reason for the change:\n\n    The independent member is in court on the 12th.',
+    );
+    expect(l.text).toContain('The hearing will be held at the main hall, Nunthorpe Academy.\n');
+    expect(l.text).not.toContain('Microsoft Teams');
+    // Hearing Wed 13 Jan: papers 12, 11, 8, 7, 6 Jan, (5 Jan INSET, holidays) 18, 17 Dec = Thu 17 Dec; companion 12, 11 = Mon 11 Jan;
+    // decision 14, 15, 18-22, 25, 26, 27 Jan = Wed 27 Jan.
+    expect(l.text).toContain('by Thursday 17 December 2026.');
+    expect(l.text).toContain('in writing by Monday 11 January 2027.');
+    expect(l.text).toContain('by Wednesday 27 January 2027.');
+
+    // Letters a person queues wait for them to read first (LETTER_REVIEW_MINUTES), the cancellation too.
+    w.deps.letterReviewMs = 10 * 60_000;
+    await w.cancel('2026-12-10', 'The chair of the panel is ill.');
+    const record = await w.record();
+    const item = record.outbox.find((o) => o.key === `${w.caseId}:letter:hearing_cancelled:4:2`)!;
+    expect(item).toMatchObject({ kind: 'letter', to: 'complainant', template: 'hearing_cancelled_letter', holdUntil: new Date('2026-12-10T10:10:00Z') });
+    expect(record.outbox.find((o) => o.key === `${item.key}:review`)).toMatchObject({ kind: 'message', to: ACTOR, template: 'letter_review' });
+    expect(letterFromOutbox(item, record, await w.school()).kind).toBe('hearing_cancelled');
+    l = await w.letter(':letter:hearing_cancelled:4:2');
+    expect(l.subject).toBe('Your complaint NMAT-2026-0001: the panel hearing on Wednesday 13 January 2027 at 14:00 is cancelled (Nunthorpe Academy)');
+    expect(l.text).toContain(
+      'We are writing about your complaint (reference NMAT-2026-0001) at Stage 4 (Trust Response: Panel Hearing). The panel hearing arranged for Wednesday 13 January 2027 at 14:00 will not go ahead.',
+    );
+    expect(l.text).toContain('The reason:\n\n    The chair of the panel is ill.');
+    // The §14 date counted from the request (Wed 13 Jan) is still ahead on Thu 10 Dec.
+    expect(l.text).toContain(
+      'We will write to you with a new date for the hearing. Under the NMAT Complaints Policy and Procedure (Statutory), the hearing should be held by Wednesday 13 January 2027.',
+    );
+    // No Outlook event was made here (no calendar sender ran), so none is said to be cancelled.
+    expect(l.text).not.toContain('calendar invitation');
+    expect(l.text).toContain('Yours sincerely,\nGovernance Professional and Compliance Lead\nNunthorpe Academy');
+  });
+
+  it('MIET: online only for a complainant who asked for letters by post; cancelled, re-booked past the 14 working days, cancelled again', async () => {
+    const w = new Walk('miet');
+    // Stage 3 received Tue 24 Nov: hearing within 14 working days = Mon 14 Dec (as above). They gave an email address but asked for post.
+    await w.start('2026-11-24', { stage: 3, complainant: { preferredContact: 'letter', address: '1 Acacia Avenue, Manchester M14 5AA' } });
+    await w.book('2026-11-25', '2026-12-10T13:30', { durationMinutes: 90 });
+    let l = await w.letter(':letter:hearing_invitation:3:1');
+    expect(l.text).toContain('at Stage 3 (Panel Hearing) on Thursday 10 December 2026, from 13:30 to 15:00. You are invited to attend.');
+    // Only someone who gets email is sent the Outlook invitation with the link.
+    expect(l.text).toContain(
+      'The hearing will be held online, as a Microsoft Teams meeting. We will tell you how to join before the hearing; if you have not heard from us, please contact the Trust office.',
+    );
+    expect(l.text).not.toContain('email');
+    // Papers 3 working days before Thu 10 Dec = Mon 7 Dec; decision 7 working days after = Mon 21 Dec.
+    expect(l.text).toContain('send it to the Trust office by Monday 7 December 2026.');
+    expect(l.text).toContain('by Monday 21 December 2026.');
+
+    await w.cancel('2026-12-01', 'Two panel members are unwell.');
+    l = await w.letter(':letter:hearing_cancelled:3:1');
+    expect(l.text).toContain('The panel hearing arranged for Thursday 10 December 2026 at 13:30 will not go ahead.');
+    expect(l.text).toContain('Under the MIET Complaints Policy, the hearing should be held by Monday 14 December 2026.');
+    expect(l.text).toContain('If you have any questions, please contact the Trust office.');
+
+    // Re-booked on Tue 15 Dec, after the 14 working days ran out: a first booking again, nothing "moved".
+    await w.book('2026-12-15', '2026-12-18T10:00', { reason: 'The earliest day the whole panel can meet.' });
+    l = await w.letter(':letter:hearing_invitation:3:2');
+    expect(l.text).toContain('on Friday 18 December 2026, from 10:00 to 12:00.');
+    expect(l.text).not.toContain('has moved');
+    await w.cancel('2026-12-16', 'The complainant asked for a date in the new year.');
+    l = await w.letter(':letter:hearing_cancelled:3:2');
+    expect(l.text).toContain('The panel hearing arranged for Friday 18 December 2026 at 10:00 will not go ahead.');
+    // Mon 14 Dec has passed: no date the policy expects is given.
+    expect(l.text).toContain('We will write to you with a new date for the hearing.\n');
+    expect(l.text).not.toContain('should be held by');
+  });
+
+  it('MIAG: in person only, with the date the panel aims to decide by; a new room is written, a new panel member is not; cancelled, that date still stands', async () => {
+    const w = new Walk('miag');
+    // Stage 3 received Tue 10 Nov: the panel decides within 4 weeks = Tue 8 Dec; MIAG sets no separate hearing deadline.
+    await w.start('2026-11-10', { stage: 3 });
+    await w.book('2026-11-12', '2026-11-26T09:30', { memberIds: [PAT, PAM], venue: 'MIAG Alternative Provision, the library', online: false });
+    let l = await w.letter(':letter:hearing_invitation:3:1');
+    expect(l.text).toContain('at Stage 3 (Complaint heard by Complaints Panel) on Thursday 26 November 2026, from 09:30 to 11:30. You are invited to attend.');
+    expect(l.text).toContain('The hearing will be held at MIAG Alternative Provision, the library.\n');
+    expect(l.text).not.toContain('Microsoft Teams');
+    expect(l.text).toContain('The panel aims to send you its decision by Tuesday 8 December 2026.');
+    // Another member, same time and place: nothing for the complainant.
+    await w.book('2026-11-13', '2026-11-26T09:30', {
+      memberIds: [PAT, IAN],
+      venue: 'MIAG Alternative Provision, the library',
+      online: false,
+      reason: 'Pam Panel is unwell.',
+    });
+    expect((await w.record()).outbox.filter((o) => o.template === 'hearing_invitation_letter').map((o) => o.key)).toEqual([
+      `${w.caseId}:letter:hearing_invitation:3:1`,
+    ]);
+    // Same time, another room: they are told where, and why.
+    await w.book('2026-11-16', '2026-11-26T09:30', {
+      memberIds: [PAT, IAN],
+      venue: 'MIAG Alternative Provision, room 4',
+      online: false,
+      reason: 'The library is flooded.',
+    });
+    l = await w.letter(':letter:hearing_invitation:3:3');
+    expect(l.text).toContain('The hearing stays at the same time, but where it is held has changed. The reason for the change:\n\n    The library is flooded.');
+    expect(l.text).toContain('The hearing will be held at MIAG Alternative Provision, room 4.\n');
+    await w.cancel('2026-11-23', 'Two of the panel are unwell.');
+    l = await w.letter(':letter:hearing_cancelled:3:3');
+    expect(l.text).toContain('The panel hearing arranged for Thursday 26 November 2026 at 09:30 will not go ahead.');
+    expect(l.text).toContain('We will write to you with a new date for the hearing. The panel still aims to send you its decision by Tuesday 8 December 2026.');
+    expect(l.text).toContain('Yours sincerely,\nHead of ALP\nMIAG Alternative Provision');
+  });
+
+  it('a date-only hearing keeps "a separate invitation"; moved, it says from which date to which and why; cancelled, it says so', async () => {
+    const w = new Walk('miet');
+    await w.start('2026-11-24', { stage: 3 });
+    await w.hearing('2026-11-25', '2026-12-10');
+    let l = await w.letter(':letter:hearing_invitation:3:2026-12-10');
+    expect(l.text).toContain('on Thursday 10 December 2026. You are invited to attend.');
+    expect(l.text).toContain('We will send you the time and the venue, or the link to join online, in a separate invitation.');
+    w.at('2026-11-26');
+    await scheduleHearing(w.deps, ACTOR, { caseId: w.caseId, hearingOn: '2026-12-11', reason: 'The chair is away on the 10th.' });
+    l = await w.letter(':letter:hearing_invitation:3:2026-12-11');
+    expect(l.text).toContain(
+      'The hearing has moved from Thursday 10 December 2026 to Friday 11 December 2026. The reason for the change:\n\n    The chair is away on the 10th.',
+    );
+    await w.cancel('2026-11-27', 'The panel cannot be formed that week.');
+    l = await w.letter(':letter:hearing_cancelled:3:2');
+    expect(l.text).toContain('The panel hearing arranged for Friday 11 December 2026 will not go ahead.');
+    expect(l.text).toContain('should be held by Monday 14 December 2026.');
   });
 });
 
@@ -348,7 +561,11 @@ describe('escaping and the other letter kinds', () => {
   const base = { schoolName: 'Nunthorpe Academy', complainantName: 'Sam <Smith> & Co', reference: 'NMAT-2026-0009', policy, stage: 2, deadlines: [] };
 
   it('escapes a decision containing <script> in the HTML, and keeps the text readable', () => {
-    const l = renderLetter('outcome', { ...base, outcome: 'not_upheld', decision: 'We found <script>alert("x")</script> & "nothing" else.\n\nSecond paragraph.' });
+    const l = renderLetter('outcome', {
+      ...base,
+      outcome: 'not_upheld',
+      decision: 'We found <script>alert("x")</script> & "nothing" else.\n\nSecond paragraph.',
+    });
     expect(l.html).not.toContain('<script>');
     expect(l.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;nothing&quot; else.');
     expect(l.html).toContain('Dear Sam &lt;Smith&gt; &amp; Co,');
@@ -357,10 +574,23 @@ describe('escaping and the other letter kinds', () => {
   });
 
   it('extension, timescale, pause and withdrawal letters', () => {
-    let l = renderLetter('extension', { ...base, extension: { kind: 'respond', previousDue: '2026-11-25', newDue: '2026-12-02' }, reason: 'A key witness is away until 30 November.' });
-    expect(l.text).toContain('We had aimed to send you our response by Wednesday 25 November 2026, but we need more time, and will now do so by Wednesday 2 December 2026.');
+    let l = renderLetter('extension', {
+      ...base,
+      extension: { kind: 'respond', previousDue: '2026-11-25', newDue: '2026-12-02' },
+      reason: 'A key witness is away until 30 November.',
+    });
+    expect(l.text).toContain(
+      'We had aimed to send you our response by Wednesday 25 November 2026, but we need more time, and will now do so by Wednesday 2 December 2026.',
+    );
     expect(l.text).toContain('A key witness is away');
-    l = renderLetter('timescale', { ...base, resumedOn: '2026-11-16', deadlines: [{ stage: 2, kind: 'respond', due: '2026-11-30' }, { stage: 2, kind: 'acknowledge', due: '2026-11-18', metOn: '2026-11-12' }] });
+    l = renderLetter('timescale', {
+      ...base,
+      resumedOn: '2026-11-16',
+      deadlines: [
+        { stage: 2, kind: 'respond', due: '2026-11-30' },
+        { stage: 2, kind: 'acknowledge', due: '2026-11-18', metOn: '2026-11-12' },
+      ],
+    });
     expect(l.text).toContain('We have now resumed it on Monday 16 November 2026');
     expect(l.text).toContain('- We aim to send you our response by Monday 30 November 2026.');
     expect(l.text).not.toContain('acknowledge your complaint');
@@ -376,7 +606,16 @@ describe('escaping and the other letter kinds', () => {
     await w.start('2026-11-03');
     const record = await w.record();
     const school = await w.school();
-    const item: OutboxItem = { key: 'k', kind: 'letter', to: 'complainant', template: 'mystery_letter', data: {}, status: 'pending', createdAt: new Date(), attempts: 0 };
+    const item: OutboxItem = {
+      key: 'k',
+      kind: 'letter',
+      to: 'complainant',
+      template: 'mystery_letter',
+      data: {},
+      status: 'pending',
+      createdAt: new Date(),
+      attempts: 0,
+    };
     expect(() => letterFromOutbox(item, record, school)).toThrow(/no letter for template "mystery_letter"/);
     expect(() => letterFromOutbox({ ...item, kind: 'message' }, record, school)).toThrow(/not a letter/);
   });

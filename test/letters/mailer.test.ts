@@ -11,7 +11,7 @@ import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphError } from '../../src/graph/errors.js';
 import { createGraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
-import { GraphLetterMailer } from '../../src/letters/mailer.js';
+import { GraphLetterMailer, LetterMailError } from '../../src/letters/mailer.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint } from '../helpers/app.js';
 import { GraphStandIn } from '../graph/graphStandIn.js';
@@ -53,7 +53,15 @@ async function setUp(opts: { complainant?: Partial<Complainant>; retry?: GraphGa
   const item = record.outbox.find((o) => o.kind === 'letter' && o.template === 'acknowledgement_letter');
   if (!item) throw new Error(`no acknowledgement letter in ${record.outbox.map((o) => o.key).join(', ')}`);
   // As the outbox worker (src/jobs/handlers.ts) hands it over.
-  const message: OutgoingMessage = { key: item.key, kind: item.kind, to: item.to, template: item.template, data: item.data, schoolId: record.schoolId, caseId: record.id };
+  const message: OutgoingMessage = {
+    key: item.key,
+    kind: item.kind,
+    to: item.to,
+    template: item.template,
+    data: item.data,
+    schoolId: record.schoolId,
+    caseId: record.id,
+  };
   const gateway = createGraphGateway({
     tenantId: TENANT,
     clientId: CLIENT,
@@ -197,6 +205,40 @@ describe('GraphLetterMailer', () => {
     } finally {
       await denied.close();
     }
+  });
+
+  it('a letter another worker is sending is left to it (IN_PROGRESS, retryable); once that claim is stale, it is sent once', async () => {
+    const { deps, message, mailer, deliveries, lines } = await setUp();
+    await deliveries.claim(message, deps.clock.now(), 60_000); // the other worker, a moment ago
+    const e = await mailer.send(message).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(LetterMailError);
+    expect(e).toMatchObject({ code: 'IN_PROGRESS', retryable: true });
+    expect(mailRequests()).toHaveLength(0);
+    expect(lines.filter((l) => l.event === 'letter_send_failed')).toEqual([]);
+    // Ten minutes on (LETTER_STALE_MS) the claim counts as left by a crashed worker.
+    (deps.clock as TestClock).set('2026-11-05T10:10:00Z');
+    await mailer.send(message);
+    expect(standIn.sentMail).toHaveLength(1);
+    expect(deliveries.records.get(message.key)).toMatchObject({ status: 'delivered', transport: 'mail' });
+  });
+
+  it('a ledger that cannot record the delivery: the letter goes once, and the failure is logged after three tries', async () => {
+    const { message, mailer, deliveries, lines } = await setUp();
+    let tries = 0;
+    deliveries.delivered = async () => {
+      tries++;
+      throw new Error('database unreachable');
+    };
+    await mailer.send(message);
+    expect(standIn.sentMail).toHaveLength(1);
+    expect(tries).toBe(3);
+    expect(lines.filter((l) => l.event === 'delivery_record_failed')).toEqual([
+      expect.objectContaining({ key: message.key, template: 'acknowledgement_letter' }),
+    ]);
+    expect(lines.find((l) => l.event === 'letter_delivered')).toMatchObject({ key: message.key, transport: 'mail', edited: false });
   });
 
   it('refuses anything but a letter', async () => {

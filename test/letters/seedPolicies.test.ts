@@ -7,6 +7,8 @@
  * the complaints mailbox, addressed to the complainant alone, with the right subject and next
  * step; its outbox item is marked sent with the time; and a second drain sends nothing.
  *
+ * MIET's hearing is cancelled (the complainant is written to, once) and set again.
+ *
  * The walks and their dates are those of test/letters/letters.test.ts, where each date is
  * counted by hand from the policy's rule and the school calendar (English 2026/27 terms: autumn 2
  * Mon 2 Nov - Fri 18 Dec 2026, Tue 5 Jan 2027 an INSET day; KPSSPP: Scotland, no terms). Each
@@ -15,6 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { acknowledge } from '../../src/app/acknowledge.js';
+import { cancelHearing } from '../../src/app/cancelHearing.js';
 import type { Deps } from '../../src/app/caseFlow.js';
 import type { CaseRecord, Messenger, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
@@ -24,20 +27,16 @@ import { requestEscalation } from '../../src/app/requestEscalation.js';
 import { previewLetter, sendLetter } from '../../src/app/reviewLetter.js';
 import { scheduleHearing } from '../../src/app/scheduleHearing.js';
 import { withdraw } from '../../src/app/withdraw.js';
-import { createGraphGateway } from '../../src/graph/gateway.js';
 import { drainOutbox } from '../../src/jobs/handlers.js';
 import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { escapeHtml } from '../../src/letters/letters.js';
 import { GraphLetterMailer } from '../../src/letters/mailer.js';
 import { silentLogger } from '../../src/log.js';
 import type { Database } from '../../src/store/mongo.js';
-import { GraphStandIn } from '../graph/graphStandIn.js';
+import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
 import { TestClock, testDatabase } from '../helpers/app.js';
 import { ENGLAND_2026_27 } from '../helpers/fold.js';
 
-const TENANT = '11111111-2222-3333-4444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-const SECRET = 'stand-in-secret';
 const MAILBOX = 'complaints@school.example';
 const ACTOR = 'aad-office';
 const COMPLAINANT = { name: 'Priya Parent', address: 'priya@example.com' };
@@ -53,7 +52,7 @@ const SCHOOLS: Record<string, { name: string; prefix: string; calendar: School['
 let standIn: GraphStandIn;
 
 beforeAll(async () => {
-  standIn = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
+  standIn = await GraphStandIn.start();
   standIn.addUser({ id: 'u-box', displayName: 'Complaints', mail: MAILBOX, userPrincipalName: MAILBOX });
 });
 afterAll(async () => {
@@ -93,18 +92,9 @@ class Walk {
       calendar: s.calendar,
       people: [{ id: ACTOR, name: 'Olive Office', roles: ['slt', 'clerk'] }],
     });
-    const gateway = createGraphGateway({
-      tenantId: TENANT,
-      clientId: CLIENT,
-      clientSecret: SECRET,
-      baseUrl: standIn.baseUrl,
-      authorityUrl: standIn.authorityUrl,
-      log: silentLogger(),
-      sleep: async () => {},
-    });
     const mailer = new GraphLetterMailer({
       deps: this.deps,
-      gateway,
+      gateway: standInGateway(standIn),
       mailbox: MAILBOX,
       deliveries: await MongoDeliveryLedger.create(this.db.connection.db!),
       log: silentLogger(),
@@ -208,9 +198,18 @@ class Walk {
     this.at(on);
     await scheduleHearing(this.deps, ACTOR, { caseId: this.caseId, hearingOn });
     const mail = await this.mailed(`:letter:hearing_invitation:${stage}:${hearingOn}`, `Your complaint ${this.reference}: panel hearing on ${hearingText}`);
-    // The booking request went to the messenger for the calendar, not to the complainant.
-    expect(this.messages.delivered.filter((m) => m.kind === 'calendar' && m.caseId === this.caseId).map((m) => m.template)).toEqual(['hearing_booking']);
+    // The booking request for this date went to the messenger for the calendar, not to the complainant.
+    expect(
+      this.messages.delivered.filter((m) => m.kind === 'calendar' && m.caseId === this.caseId && m.data.hearingOn === hearingOn).map((m) => m.template),
+    ).toEqual(['hearing_booking']);
     return mail;
+  }
+
+  /** Cancels the hearing (booking `booking` of the stage); the complainant is written to once. */
+  async cancel(on: string, stage: number, booking: number, hearingText: string, reason: string): Promise<Mail> {
+    this.at(on);
+    await cancelHearing(this.deps, ACTOR, { caseId: this.caseId, reason });
+    return this.mailed(`:letter:hearing_cancelled:${stage}:${booking}`, `Your complaint ${this.reference}: the panel hearing on ${hearingText} is cancelled`);
   }
 
   async held(on: string): Promise<void> {
@@ -302,8 +301,19 @@ describe('every letter of every seed policy is mailed once and recorded as sent'
       l = await w.hearing('2026-11-25', 3, '2026-12-10', 'Thursday 10 December 2026');
       says(l, 'send it to the Trust office by Monday 7 December 2026.');
       says(l, 'by Monday 21 December 2026.');
-      await w.held('2026-12-10');
-      l = await w.outcome('2026-12-11', 3, 'upheld', { panel: true });
+      // Cancelled Thu 26 Nov: the complainant is told, with the date the 14 working days still allow (Mon 14 Dec).
+      l = await w.cancel('2026-11-26', 3, 1, 'Thursday 10 December 2026', 'The chair of the panel is ill.');
+      says(l, 'The panel hearing arranged for Thursday 10 December 2026 will not go ahead.');
+      says(l, 'The chair of the panel is ill.');
+      says(l, 'We will write to you with a new date for the hearing. Under the MIET Complaints Policy, the hearing should be held by Monday 14 December 2026.');
+      // Set again for Fri 11 Dec: a new invitation (not a move); papers Tue 8 Dec, decision 7 working days after: Tue 22 Dec.
+      l = await w.hearing('2026-11-27', 3, '2026-12-11', 'Friday 11 December 2026');
+      expect(l.html).not.toContain('has moved');
+      says(l, 'send it to the Trust office by Tuesday 8 December 2026.');
+      says(l, 'by Tuesday 22 December 2026.');
+      await w.held('2026-12-11');
+      l = await w.outcome('2026-12-14', 3, 'upheld', { panel: true });
+      says(l, 'Following the hearing on Friday 11 December 2026');
       says(l, 'The panel has decided that your complaint is upheld.');
       says(
         l,
