@@ -122,12 +122,14 @@ export interface CardData {
     leavers?: Array<{ name: string; left: string; manager?: string; casesText: string; cases: Array<{ caseId: string; reference: string }> }>;
   };
   /**
-   * Booking the panel hearing (bot/panel.ts), one card in steps. Buttons send `{ caseId, version }`,
-   * and on the date step the choice made on the first (`PanelChoice`). Verbs: panel.propose
-   * (choose -> date), panel.back (date -> choose, keeping the choice), panel.book, panel.responses,
-   * panel.reschedule (booked -> date), panel.cancel (with cancelReason), panel.open (any step: the
-   * case as it stands). Fields: memberIds (comma-separated), organiser, venue, online, durationMinutes;
-   * slot (a start, or "other"), otherStart, reason; cancelReason.
+   * Booking the panel hearing (bot/panel.ts), one card in steps. Buttons send `{ caseId, version,
+   * events }` (`events`: how many events the case had when the card was drawn), and on the date
+   * step the choice made on the first (`PanelChoice`). Verbs: panel.propose (choose -> date),
+   * panel.back (date -> choose, keeping the choice), panel.book, panel.responses, panel.reschedule
+   * (booked -> date), panel.cancel (with cancelReason), panel.answer (booked: the complainant's
+   * answer), panel.open (any step: the case as it stands). Fields: memberIds (comma-separated),
+   * organiser, venue, online, durationMinutes; slot (a start, or "other"), otherStart, reason;
+   * cancelReason; complainantAnswer (accepted or declined), answerReceivedOn, answerNote.
    */
   'panel-booking': PanelBookingCard;
   /**
@@ -175,6 +177,12 @@ export interface PanelChoice {
 export interface PanelBookingCard {
   step: 'choose' | 'date' | 'booked' | 'declined';
   header: CaseHeader;
+  /**
+   * How many events the case had when the card was drawn: on a version conflict, the bot acts on
+   * the current version when everything since is the system's own record-keeping. Required on
+   * the steps with buttons that change the case (choose, date, booked); the declined step has none.
+   */
+  eventCount?: number;
   /** The policy's panel rule in words, with its section ("At least 3 people ... (NMAT §14)"). */
   rule: string;
   notice?: string;
@@ -188,6 +196,10 @@ export interface PanelBookingCard {
     /** Eligible members; `title` marks the independent ones. */
     candidates: Array<{ id: string; title: string }>;
     excluded: Array<{ name: string; why: string }>;
+    /** The mailboxes the invitation may come from (the clerk's, SLT's, the person's own): "Gail Clerk (gail@...)". */
+    organisers: Array<{ value: string; title: string }>;
+    /** The length shown in the number field, as a number (the renderer reads a string there as empty). */
+    durationMinutes: number;
   };
   date?: {
     /** "Between Mon 14 Dec 2026 and Fri 18 Dec 2026: ..." */
@@ -207,10 +219,18 @@ export interface PanelBookingCard {
     where: string;
     joinUrl?: string;
     organiser: string;
-    /** Whether the Outlook invitation has gone out yet. */
+    /** Whether the Outlook invitation has gone out yet ("Sending the Outlook invitation", "Sent ...", "Refused by Outlook"). */
     invitation: string;
+    /** Outlook refused it: why, and what to do, shown in the attention colour. */
+    invitationProblem?: string;
     members: Array<{ name: string; answer: string; declined: boolean }>;
     complainant: string;
+    /**
+     * The complainant's answer to this date as recorded ("Accepted on Tue 1 Dec 2026, recorded by
+     * Gail Clerk", "No answer yet"), and how it reaches the school (`how`: for a complainant not
+     * sent the Outlook invitation, that it must be recorded here when it arrives).
+     */
+    answer: { text: string; how: string };
     /** NMAT: the dates offered to the complainant and what became of each. */
     dates: Array<{ hearingOn: string; offeredOn: string; status: string }>;
     rejected?: string;
@@ -244,6 +264,7 @@ export const VERBS = [
   'panel.responses',
   'panel.reschedule',
   'panel.cancel',
+  'panel.answer',
   'letter.send',
   'letter.refresh',
 ] as const;

@@ -4,7 +4,8 @@
  * the hearing deadline).
  *
  *   choose (panel.propose) -> date (panel.book; panel.back keeps the choice) -> booked
- *   booked: panel.responses (check answers now), panel.reschedule (-> date, reason required),
+ *   booked: panel.responses (check answers now), panel.answer (the complainant's answer, given by
+ *           phone, letter or email), panel.reschedule (-> date, reason required),
  *           panel.cancel (reason required) -> choose again
  *
  * The card carries its own state: the date step's buttons send the first step's choice back, so
@@ -13,18 +14,22 @@
  * The use cases (src/app/proposeHearingDates, bookHearing, cancelHearing, checkHearingResponses)
  * decide; their field errors are put under the card's own field. Changes go with the version the
  * card was drawn at: if someone else changed the case meanwhile, or the action was already done,
- * the answer is the case as it stands now with a notice saying who did what.
+ * the answer is the case as it stands now with a notice saying who did what, and what was typed
+ * kept. The system's own record-keeping (the Outlook event noted, answers read hourly, a letter
+ * let go) is not "someone else": when nothing but that happened since the card was drawn (the
+ * card carries the number of events it saw), the action is done on the current version instead.
  */
 import { z } from 'zod';
 import { managesCase } from '../src/app/authorisation.js';
 import { bookHearing } from '../src/app/bookHearing.js';
-import { loadSchool, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
+import { SYSTEM, loadSchool, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
 import { cancelHearing } from '../src/app/cancelHearing.js';
 import { checkHearingResponses, currentHearing, type HearingStatus } from '../src/app/checkHearingResponses.js';
 import { AppError } from '../src/app/errors.js';
-import { latestBooking, panelCandidates, panelProblems } from '../src/app/panel.js';
-import type { CaseRecord } from '../src/app/ports.js';
+import { latestBooking, organiserChoices, panelCandidates, panelProblems } from '../src/app/panel.js';
+import type { CaseRecord, StoredEvent } from '../src/app/ports.js';
 import { proposeHearingDates, type HearingProposal } from '../src/app/proposeHearingDates.js';
+import { recordComplainantAnswer } from '../src/app/recordComplainantAnswer.js';
 import { viewCase } from '../src/app/viewCase.js';
 import type { TimeZone } from '../src/domain/dates.js';
 import type { Log } from '../src/log.js';
@@ -50,13 +55,31 @@ export interface PanelEnv {
   now: Date;
 }
 
-export const PANEL_VERBS = ['panel.open', 'panel.propose', 'panel.back', 'panel.book', 'panel.responses', 'panel.reschedule', 'panel.cancel'] as const;
+export const PANEL_VERBS = [
+  'panel.open',
+  'panel.propose',
+  'panel.back',
+  'panel.book',
+  'panel.responses',
+  'panel.reschedule',
+  'panel.cancel',
+  'panel.answer',
+] as const;
 export type PanelVerb = (typeof PANEL_VERBS)[number];
 
 const NOT_FOUND = 'No complaint was found.';
 const CHOICE_FIELDS = ['memberIds', 'organiser', 'venue', 'online', 'durationMinutes'] as const;
 const DATE_FIELDS = ['slot', 'otherStart', 'reason'] as const;
+const ANSWER_FIELDS = ['complainantAnswer', 'answerReceivedOn', 'answerNote'] as const;
 const DEFAULT_MINUTES = '120';
+
+/**
+ * What the system records by itself (the Outlook event noted, answers read hourly) and a letter
+ * let go from its preview: none of them changes what a booking or a cancellation decides, and the
+ * use case checks everything again on the current version anyway.
+ */
+const RECORD_KEEPING: ReadonlySet<string> = new Set(['hearing_booked', 'hearing_responses', 'letter_approved']);
+const isRecordKeeping = (e: StoredEvent) => RECORD_KEEPING.has(e.type) && (e.by === SYSTEM || e.type === 'letter_approved');
 
 const ANSWER_WORDS: Record<string, string> = { accepted: 'Accepted', tentativelyAccepted: 'Maybe (tentative)', declined: 'Declined', none: 'No answer yet' };
 
@@ -104,6 +127,19 @@ const dateSchema = z
     if (v.slot === 'other' && !v.otherStart)
       ctx.addIssue({ code: 'custom', path: ['otherStart'], message: 'Type the date and time, like 2026-12-16 14:00 (school time).' });
   });
+
+const answerSchema = z.object({
+  complainantAnswer: z.enum(['accepted', 'declined'], { message: 'Choose whether the complainant accepted or declined this date.' }),
+  answerReceivedOn: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'Give the day their answer arrived, like 2026-12-01.')
+      .optional(),
+  ),
+  answerNote: z.preprocess(blankToUndefined, z.string().trim().max(500, 'Keep the note under 500 characters.').optional()),
+});
 
 const cancelSchema = z.object({
   cancelReason: z
@@ -158,7 +194,9 @@ export async function panelAction(env: PanelEnv, verb: string, data: Record<stri
   if (refusal) return refusal;
   const version = Number(data.version);
   const cardVersion = Number.isInteger(version) && version >= 0 ? version : undefined;
-  const p = new Panel(env, record, ctx, actor);
+  const seen = data.events === undefined || data.events === '' ? Number.NaN : Number(data.events);
+  const cardEvents = Number.isInteger(seen) && seen >= 0 ? seen : undefined;
+  const p = new Panel(env, record, ctx, actor, { version: cardVersion, events: cardEvents });
   switch (verb as PanelVerb) {
     case 'panel.open':
       return p.current();
@@ -174,6 +212,8 @@ export async function panelAction(env: PanelEnv, verb: string, data: Record<stri
       return p.reschedule(cardVersion);
     case 'panel.cancel':
       return p.cancel(data, cardVersion);
+    case 'panel.answer':
+      return p.answer(data, cardVersion);
     default:
       return card('message', {
         title: 'This card is out of date',
@@ -228,6 +268,15 @@ interface Extra {
   noticeTone?: 'good' | 'warning';
 }
 
+/** The case as the card that was pressed saw it: its version and how many events it had. */
+interface Seen {
+  version?: number;
+  events?: number;
+}
+
+/** A change, done; or refused because the case changed in a way the person must look at first. */
+type Attempt = { record: CaseRecord } | { conflict: AppError };
+
 class Panel {
   private readonly tz: TimeZone;
 
@@ -236,6 +285,7 @@ class Panel {
     private record: CaseRecord,
     private readonly ctx: SchoolContext,
     private readonly actor: string,
+    private readonly seen: Seen = {},
   ) {
     this.tz = ctx.calendar.timezone;
   }
@@ -248,6 +298,7 @@ class Panel {
     return {
       step,
       header: caseHeader(this.record, this.ctx),
+      eventCount: this.record.events.length,
       rule: panelRule(this.ctx.policy, this.record.state.stage),
       values: extra.values ?? {},
       errors: extra.errors ?? {},
@@ -275,11 +326,13 @@ class Panel {
   choose(extra: Extra = {}): CardOf {
     const candidates = panelCandidates(this.ctx, this.record);
     const last = latestBooking(this.record, this.record.state.stage);
-    const me = this.ctx.school.people.find((p) => p.id === this.actor)?.email;
+    const organisers = organiserChoices(this.ctx, this.record, this.actor);
+    const me = organisers.find((o) => o.as === 'you')?.email;
     // A new booking starts from the last one's choices (after a cancellation), else from the clerk's own mailbox.
+    const lastOrganiser = organisers.find((o) => o.email === last?.organiser)?.email;
     const values: Record<string, string> = {
       memberIds: last?.memberIds.join(',') ?? '',
-      organiser: last?.organiser ?? me ?? '',
+      organiser: lastOrganiser ?? me ?? '',
       venue: last?.venue ?? '',
       online: last ? String(last.online) : 'true',
       durationMinutes: last?.start && last.end ? String(Math.round((last.end.getTime() - last.start.getTime()) / 60_000)) : DEFAULT_MINUTES,
@@ -287,6 +340,9 @@ class Panel {
     };
     const chosen = split(values.memberIds ?? '');
     const problems = chosen.length ? panelProblems(this.ctx, this.record, chosen) : [];
+    // The number field shows a number only; a blank length is the default one.
+    const typed = (values.durationMinutes ?? '').trim();
+    const minutes = typed === '' || !Number.isFinite(Number(typed)) ? Number(DEFAULT_MINUTES) : Number(typed);
     const ruleMet = chosen.length > 0 && problems.length === 0;
     return card('panel-booking', {
       ...this.base('choose', { ...extra, values }),
@@ -299,6 +355,8 @@ class Panel {
             : `The people chosen do not meet the rule yet: ${shortCites(problems.join(' '), this.ctx.policy.id)}`,
         candidates: candidates.filter((c) => !c.excluded).map((c) => ({ id: c.id, title: c.independent ? `${c.name} (independent of the school)` : c.name })),
         excluded: candidates.filter((c) => c.excluded).map((c) => ({ name: c.name, why: c.excluded! })),
+        organisers: organisers.map((o) => ({ value: o.email, title: `${o.name} (${o.email})` })),
+        durationMinutes: minutes,
       },
     });
   }
@@ -409,27 +467,36 @@ class Panel {
     const other = parsed.data.slot === 'other';
     const start = other ? wallClock(parsed.data.otherStart!) : parsed.data.slot;
     const before = this.hearing();
-    let after: CaseRecord;
+    let attempt: Attempt;
     try {
-      after = await bookHearing(this.deps, this.actor, {
-        caseId: this.record.id,
-        start,
-        durationMinutes: choice.durationMinutes,
-        memberIds: choice.memberIds,
-        organiser: choice.organiser ?? '',
-        ...(choice.venue ? { venue: choice.venue } : {}),
-        online: choice.online === 'true',
-        ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
-        ...(cardVersion !== undefined ? { expectedVersion: cardVersion } : {}),
-      });
+      attempt = await this.attempt('panel.book', cardVersion, (expectedVersion) =>
+        bookHearing(this.deps, this.actor, {
+          caseId: this.record.id,
+          start,
+          durationMinutes: choice.durationMinutes,
+          memberIds: choice.memberIds,
+          organiser: choice.organiser ?? '',
+          ...(choice.venue ? { venue: choice.venue } : {}),
+          online: choice.online === 'true',
+          ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        }),
+      );
     } catch (e) {
       if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
-      if (e.code === 'VERSION_CONFLICT') return this.conflict('panel.book', e, cardVersion);
       this.log('panel_refused', { step: 'book', code: e.code, field: e.field }, e.logMessage);
       if (e.field && (CHOICE_FIELDS as readonly string[]).includes(e.field)) return this.choose({ values: choiceValues, errors: { [e.field]: plain(e) } });
       const field = e.field === 'start' ? (other ? 'otherStart' : 'slot') : e.field === 'reason' ? 'reason' : 'form';
       return this.dates(choice, choiceValues, { values, errors: { [field]: plain(e) } });
     }
+    if ('conflict' in attempt) {
+      // Someone else booked or moved it meanwhile: their hearing, not a second booking over it.
+      const h = this.hearing();
+      if (h && this.since().some((e) => e.type === 'hearing_scheduled'))
+        return this.booked(h, { notice: `${this.bookedBy()} This is the hearing as it stands.`, noticeTone: 'warning' });
+      return this.dates(choice, choiceValues, { values, notice: this.changedNotice('Book'), noticeTone: 'warning' });
+    }
+    const after = attempt.record;
     this.record = after;
     const h = this.hearing();
     const who = personName(this.ctx.school, this.actor) ?? 'you';
@@ -443,7 +510,11 @@ class Panel {
     return this.current({
       notice: before
         ? `Hearing moved by ${who} on ${on} to ${when}. The Outlook invitation is updated for everyone, and the complainant is told by letter.`
-        : `Hearing booked by ${who} on ${on} for ${when}. The Outlook invitation goes to the panel and the complainant, and the invitation letter is on its way.`,
+        : `Hearing booked by ${who} on ${on} for ${when}. ${
+            h?.complainant.invited
+              ? 'The Outlook invitation goes to the panel and the complainant, and the invitation letter is on its way.'
+              : 'The Outlook invitation goes to the panel, and the invitation letter to the complainant is on its way.'
+          }`,
     });
   }
 
@@ -454,9 +525,10 @@ class Panel {
     const stage = this.ctx.policy.stages[this.record.state.stage - 1];
     const rule = stage?.panel?.proposedDates;
     const where = h.venue && h.online ? `${h.venue}, and a Teams meeting` : (h.venue ?? (h.online ? 'Teams meeting' : 'Not given yet'));
+    const byPost = this.record.complainant.preferredContact === 'letter';
     const complainant = h.complainant.invited
       ? `invited to the Outlook event; ${(ANSWER_WORDS[h.complainant.answer] ?? h.complainant.answer).toLowerCase()}`
-      : 'told by letter (no email address to invite them by)';
+      : `told by letter (${byPost ? 'they asked for letters by post' : 'no email address to invite them by'})`;
     const dates = (h.dates?.dates ?? []).map((d) => ({
       hearingOn: formatDate(d.hearingOn),
       offeredOn: `offered ${formatDate(d.offeredOn)}`,
@@ -465,11 +537,37 @@ class Panel {
           ? 'Accepted'
           : d.status === 'awaiting'
             ? `Waiting for an answer by ${formatDate(d.answerBy)}`
-            : d.because === 'no_answer'
-              ? `Rejected: no answer by ${formatDate(d.answerBy)}`
-              : 'Rejected',
+            : d.because === 'no_answer' && d.answer !== 'none' && d.answeredOn
+              ? `Rejected: the answer came on ${formatDate(d.answeredOn)}, after ${formatDate(d.answerBy)}`
+              : d.because === 'no_answer'
+                ? `Rejected: no answer by ${formatDate(d.answerBy)}`
+                : 'Rejected',
     }));
     const section = rule ? `${this.ctx.policy.id.toUpperCase()} ${rule.cite.split(':')[0]!.trim()}` : '';
+    // The date now booked, if it is still waiting for the complainant's answer.
+    const awaited = [...(h.dates?.dates ?? [])].reverse().find((d) => formatDate(d.hearingOn) === formatDay(h.start, tz) && d.status === 'awaiting');
+    const said = h.complainant;
+    const recorder = said.recordedBy ? (personName(this.ctx.school, said.recordedBy) ?? 'someone') : undefined;
+    const answer = {
+      text:
+        said.answer === 'none' || !said.answeredOn
+          ? 'No answer yet.'
+          : `${ANSWER_WORDS[said.answer] ?? said.answer} on ${formatDate(said.answeredOn)}${said.via === 'clerk' ? `, recorded by ${recorder}` : ', in Outlook'}.`,
+      how: `${
+        said.invited
+          ? "Their answer to the Outlook invitation is read from the organiser's calendar (every hour, or with Check answers now). If they answer by phone, letter or email instead, record it here."
+          : `They are not sent the Outlook invitation (${byPost ? 'they asked for letters by post' : 'we have no email address for them'}), so their answer must be recorded here when it arrives, by phone, letter or email.`
+      }${awaited ? ` With no answer by ${formatDate(awaited.answerBy)}, this date counts as rejected (${section}).` : ''}`,
+    };
+    const calendar = h.calendar;
+    const invitation =
+      calendar.status === 'sent'
+        ? "Sent from the organiser's Outlook calendar"
+        : calendar.status === 'failed'
+          ? 'Refused by Outlook'
+          : 'Sending the Outlook invitation';
+    // The drain stores "GraphError: <Graph's words>": the words are for the clerk, the class name is not.
+    const why = calendar.error?.replace(/^\w*Error: /, '').replace(/\.+$/, '');
     return card('panel-booking', {
       ...this.base('booked', extra),
       booked: {
@@ -477,9 +575,13 @@ class Panel {
         where,
         ...(h.joinUrl ? { joinUrl: h.joinUrl } : {}),
         organiser: h.organiser,
-        invitation: h.eventId ? "Sent from the organiser's Outlook calendar" : "Not sent yet: it goes out from the organiser's Outlook calendar shortly",
+        invitation,
+        ...(calendar.status === 'failed'
+          ? { invitationProblem: `Outlook refused the invitation${why ? `: ${why}` : ''}. Check the organiser mailbox with your IT admin, then book again.` }
+          : {}),
         members: h.members.map((m) => ({ name: m.name, answer: ANSWER_WORDS[m.answer] ?? m.answer, declined: m.answer === 'declined' })),
         complainant,
+        answer,
         dates,
         ...(h.dates && rule ? { rejected: `Dates rejected so far: ${h.dates.rejected} of ${rule.rejectionsBeforeProceeding} (${section}).` } : {}),
         ...(h.dates?.mayProceedInAbsence
@@ -509,6 +611,53 @@ class Panel {
       this.log('panel_refused', { step: 'responses', code: e.code }, e.logMessage);
       return this.booked(h, { notice: plain(e), noticeTone: 'warning' });
     }
+  }
+
+  /** The complainant's answer to the date booked, as it reached the school by phone, letter or email. */
+  async answer(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const h = this.hearing();
+    if (!h)
+      return this.choose({
+        notice: this.cancelledNotice(cardVersion) ?? 'There is no hearing booked, so there is no answer to record.',
+        noticeTone: 'warning',
+      });
+    const values = pick(data, ANSWER_FIELDS);
+    const parsed = answerSchema.safeParse(values);
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error);
+      this.log('panel_invalid', { step: 'answer', fields: Object.keys(errors) }, "complainant's answer needs correcting");
+      return this.booked(h, { values, errors });
+    }
+    const { complainantAnswer, answerReceivedOn, answerNote } = parsed.data;
+    let attempt: Attempt;
+    try {
+      attempt = await this.attempt('panel.answer', cardVersion, (expectedVersion) =>
+        recordComplainantAnswer(this.deps, this.actor, {
+          caseId: this.record.id,
+          answer: complainantAnswer,
+          ...(answerReceivedOn ? { receivedOn: answerReceivedOn } : {}),
+          ...(answerNote ? { note: answerNote } : {}),
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      this.log('panel_refused', { step: 'answer', code: e.code, field: e.field }, e.logMessage);
+      const field = ({ answer: 'complainantAnswer', receivedOn: 'answerReceivedOn', note: 'answerNote' } as Record<string, string>)[e.field ?? ''];
+      return this.booked(h, field ? { values, errors: { [field]: plain(e) } } : { values, notice: plain(e), noticeTone: 'warning' });
+    }
+    if ('conflict' in attempt) {
+      const now = this.hearing();
+      if (!now) return this.choose({ notice: this.cancelledNotice(cardVersion) ?? this.changedNotice('Record their answer'), noticeTone: 'warning' });
+      return this.booked(now, { values, notice: this.changedNotice('Record their answer'), noticeTone: 'warning' });
+    }
+    this.record = attempt.record;
+    const after = this.hearing();
+    this.log('complainant_answer_recorded', { version: this.record.version, answer: complainantAnswer }, "complainant's answer recorded from Teams");
+    const on = after?.complainant.answeredOn ? formatDate(after.complainant.answeredOn) : formatDay(this.env.now, this.tz);
+    return this.current({
+      notice: `The complainant's answer is recorded: ${complainantAnswer === 'accepted' ? 'they accepted' : 'they declined'} the hearing on ${after ? formatSlot(after.start, after.end, this.tz) : 'the date booked'} (answer received ${on}).`,
+    });
   }
 
   async reschedule(cardVersion: number | undefined): Promise<CardOf> {
@@ -541,19 +690,26 @@ class Panel {
     const values = pick(data, ['cancelReason']);
     const parsed = cancelSchema.safeParse(values);
     if (!parsed.success) return this.booked(h, { values, errors: fieldErrors(parsed.error) });
-    let after: CaseRecord;
+    let attempt: Attempt;
     try {
-      after = await cancelHearing(this.deps, this.actor, {
-        caseId: this.record.id,
-        reason: parsed.data.cancelReason,
-        ...(cardVersion !== undefined ? { expectedVersion: cardVersion } : {}),
-      });
+      attempt = await this.attempt('panel.cancel', cardVersion, (expectedVersion) =>
+        cancelHearing(this.deps, this.actor, {
+          caseId: this.record.id,
+          reason: parsed.data.cancelReason,
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        }),
+      );
     } catch (e) {
       if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
-      if (e.code === 'VERSION_CONFLICT') return this.conflict('panel.cancel', e, cardVersion);
       this.log('panel_refused', { step: 'cancel', code: e.code, field: e.field }, e.logMessage);
       return this.booked(h, e.field === 'reason' ? { values, errors: { cancelReason: plain(e) } } : { values, notice: plain(e), noticeTone: 'warning' });
     }
+    if ('conflict' in attempt) {
+      const now = this.hearing();
+      if (!now) return this.choose({ notice: this.cancelledNotice(cardVersion) ?? this.changedNotice('Cancel'), noticeTone: 'warning' });
+      return this.booked(now, { values, notice: this.changedNotice('Yes, cancel the hearing'), noticeTone: 'warning' });
+    }
+    const after = attempt.record;
     this.record = after;
     this.log('hearing_cancelled_from_teams', { version: after.version }, 'hearing cancelled');
     return this.choose({
@@ -582,20 +738,49 @@ class Panel {
     return e ? `The hearing was already cancelled by ${byWhom(e, this.ctx)}${e.reason ? `: ${e.reason}` : ''}.` : undefined;
   }
 
-  /** The case changed after the card was drawn: the current state, with who changed it. */
-  private async conflict(verb: string, e: AppError, cardVersion: number | undefined): Promise<CardOf> {
-    this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
-    this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, e.logMessage);
-    const h = this.hearing();
-    const lastEvent = this.record.events.at(-1);
-    const who = lastEvent ? (personName(this.ctx.school, lastEvent.by) ?? 'Someone') : 'Someone';
-    if (verb === 'panel.cancel' && !h)
-      return this.choose({ notice: this.cancelledNotice(cardVersion) ?? `${who} changed this complaint after this card was drawn.`, noticeTone: 'warning' });
-    if (h && lastEvent?.type === 'hearing_scheduled')
-      return this.booked(h, { notice: `${this.bookedBy()} This is the hearing as it stands.`, noticeTone: 'warning' });
-    return this.current({
-      notice: `${who} changed this complaint after this card was drawn. This is where it stands now: check it and try again.`,
-      noticeTone: 'warning',
-    });
+  /**
+   * Runs a change on the card's version. If the case has moved on since, and only by the system's
+   * record-keeping (or by nothing the events show), it is run once more on the current version:
+   * the use case checks everything again there. Otherwise the conflict is handed back, with the
+   * case as it stands now in this.record.
+   */
+  private async attempt(verb: string, cardVersion: number | undefined, run: (expectedVersion: number | undefined) => Promise<CaseRecord>): Promise<Attempt> {
+    try {
+      return { record: await run(cardVersion) };
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'VERSION_CONFLICT') throw e;
+      this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
+      const since = this.seen.events !== undefined && this.seen.events <= this.record.events.length ? this.since() : undefined;
+      if (!since || !since.every(isRecordKeeping)) {
+        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, e.logMessage);
+        return { conflict: e };
+      }
+      this.log(
+        'action_retried',
+        { verb, expectedVersion: cardVersion, version: this.record.version, events: since.length },
+        'only record-keeping since the card was drawn: acting on the current version',
+      );
+      try {
+        return { record: await run(this.record.version) };
+      } catch (again) {
+        if (!(again instanceof AppError) || again.code !== 'VERSION_CONFLICT') throw again;
+        this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
+        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, again.logMessage);
+        return { conflict: again };
+      }
+    }
+  }
+
+  /** The events recorded since the card was drawn (all of them if the card did not say how many it saw: the last one then). */
+  private since(): StoredEvent[] {
+    const n = this.seen.events;
+    return n !== undefined && n <= this.record.events.length ? this.record.events.slice(n) : this.record.events.slice(-1);
+  }
+
+  /** "Dev Deputy changed this complaint after this card was drawn ...": who, from the events since, the system's record-keeping aside. */
+  private changedNotice(button: string): string {
+    const by = [...this.since()].reverse().find((e) => !isRecordKeeping(e))?.by;
+    const who = (by && personName(this.ctx.school, by)) ?? 'Someone';
+    return `${who} changed this complaint after this card was drawn. Nothing was saved: check it as it stands now, and press ${button} again if it is still right.`;
   }
 }

@@ -560,6 +560,16 @@ function otherMessage(
       ];
     case 'case_withdrawn':
       return [`${reference} was withdrawn`, 'The complainant withdrew the complaint; there is nothing more to do on it.', 'good'];
+    case 'hearing_event_failed': {
+      // A calendar request refused for good (src/jobs/handlers.ts): the person who booked the hearing is told.
+      const verb = data.action === 'update' ? 'move' : data.action === 'cancel' ? 'cancel' : 'create';
+      const error = (str(data.error) ?? 'no reason was given').replace(/[.\s]+$/, '');
+      return [
+        `${reference}: Outlook refused the hearing`,
+        `Outlook refused to ${verb} the hearing for ${reference}: ${error}. Check the organiser mailbox is one the app may use (your IT admin: README, Permissions), ${verb === 'cancel' ? "or cancel the meeting in the organiser's Outlook calendar by hand." : 'then book again.'}`,
+        'attention',
+      ];
+    }
     case 'case_resumed':
       return [
         `${reference} is running again`,

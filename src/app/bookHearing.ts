@@ -15,7 +15,7 @@ import { formatLetterDate } from '../letters/letters.js';
 import { AppError, fromDomain } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import type { CaseRecord } from './ports.js';
-import { hearingPanel, latestBooking } from './panel.js';
+import { checkedOrganiser, hearingCalendarKey, hearingPanel, latestBooking } from './panel.js';
 import { chosenPanel } from './proposeHearingDates.js';
 import { requireManager, requireOpen } from './authorisation.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
@@ -102,8 +102,8 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
     const booking = (last?.booking ?? 0) + 1;
     // A booked event moves; a date-only hearing (scheduleHearing) or a cancelled one gets a new event.
     const moves = active?.start !== undefined;
-    const organiser = input.organiser.toLowerCase();
-    if (active && moves && active.organiser && active.organiser !== organiser) {
+    const given = input.organiser.toLowerCase();
+    if (active && moves && active.organiser && active.organiser !== given) {
       throw new AppError(
         'INVALID_INPUT',
         `The hearing is in ${active.organiser}'s calendar; it can only be moved there. To send it from another mailbox, cancel it and book it again.`,
@@ -111,6 +111,7 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
         'organiser',
       );
     }
+    const organiser = checkedOrganiser(ctx, record, actor, given, moves ? active?.organiser : undefined);
     if (
       active?.start &&
       active.start.getTime() === start &&
@@ -180,7 +181,7 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
           online: input.online,
           ...(input.reason ? { reason: input.reason } : {}),
         };
-        const items = [outboxItem(`${record.id}:calendar:hearing:${stage}:${booking}`, 'calendar', organiser, HEARING_EVENT, { ...request }, now)];
+        const items = [outboxItem(hearingCalendarKey(record.id, stage, booking), 'calendar', organiser, HEARING_EVENT, { ...request }, now)];
         if (arrangementsChanged) {
           items.unshift(
             outboxItem(

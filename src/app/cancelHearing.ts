@@ -10,13 +10,45 @@
 import { z } from 'zod';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
-import type { CaseRecord } from './ports.js';
+import type { CaseRecord, OutboxItem } from './ports.js';
 import { HEARING_EVENT, type HearingEventRequest } from './bookHearing.js';
-import { hearingPanel, latestBooking } from './panel.js';
+import { hearingPanel, latestBooking, type Booking } from './panel.js';
 import { requireManager, requireOpen } from './authorisation.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
 
 export const cancelHearingInput = z.object({ caseId: id, reason, expectedVersion });
+
+/**
+ * The calendar request that cancels booking `b`'s Outlook event, the reason told to everyone
+ * invited; none for a date-only hearing (scheduleHearing), which has no event.
+ */
+export function hearingCancelRequest(record: CaseRecord, b: Booking, reason: string, now: Date): OutboxItem | undefined {
+  if (!b.start || !b.organiser) return undefined;
+  const request: HearingEventRequest = {
+    action: 'cancel',
+    stage: b.stage,
+    booking: b.booking,
+    eventBooking: b.eventBooking,
+    organiser: b.organiser,
+    reference: record.reference,
+    reason,
+  };
+  return outboxItem(`${record.id}:calendar:hearing:${b.stage}:cancel:${b.booking}`, 'calendar', b.organiser, HEARING_EVENT, { ...request }, now);
+}
+
+/**
+ * The hearing of the case's stage still to come in Outlook when the case ends (withdrawn or
+ * closed): booked with an event, not cancelled, not held and not over. Nobody can cancel it once
+ * the case is no longer open, so withdraw and closeCase queue its cancellation themselves.
+ */
+export function hearingToCancelOnEnding(record: CaseRecord, now: Date): Booking | undefined {
+  const stage = record.state.stage;
+  const last = latestBooking(record, stage);
+  if (!last || last.cancelled || !last.start || !last.organiser) return undefined;
+  const held = record.events.some((e) => e.type === 'hearing_held' && e.stage === stage && new Date(e.at).getTime() >= last.at.getTime());
+  if (held || (last.end ?? last.start).getTime() <= now.getTime()) return undefined;
+  return last;
+}
 
 export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeof cancelHearingInput>): Promise<CaseRecord> {
   const input = parseInput(cancelHearingInput, raw);
@@ -52,21 +84,8 @@ export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeo
           },
           now,
         );
-        // A date-only hearing (scheduleHearing) has no calendar event to cancel.
-        if (!last.start || !last.organiser) return [letter];
-        const request: HearingEventRequest = {
-          action: 'cancel',
-          stage,
-          booking: last.booking,
-          eventBooking: last.eventBooking,
-          organiser: last.organiser,
-          reference: record.reference,
-          reason: input.reason,
-        };
-        return [
-          letter,
-          outboxItem(`${record.id}:calendar:hearing:${stage}:cancel:${last.booking}`, 'calendar', last.organiser, HEARING_EVENT, { ...request }, now),
-        ];
+        const calendar = hearingCancelRequest(record, last, input.reason, now);
+        return calendar ? [letter, calendar] : [letter];
       },
     };
   });

@@ -5,18 +5,22 @@
  * - checkHearingResponses: reads the answers from the organiser's calendar (deps.calendar),
  *   records a `hearing_responses` event only when an answer changed, and when a panel member
  *   declines tells whoever convenes the hearing, with the next free slots for the same panel.
+ *   Answers are credited to the booking Outlook shows (bookingInOutlook): a move whose calendar
+ *   request has not been sent yet still shows the time before it.
  *
  * NMAT §14 ("Where a meeting date has been suggested and no response has been received within
  * 5 school days, this will be seen as being rejected ... three proposed dates"): every date
- * offered at the stage is counted with the complainant's answer to it. A date the school itself
- * replaced or cancelled before the complainant's time to answer ran out was not rejected by them,
- * so it is left out of the count.
+ * offered at the stage (one per distinct start: re-booking the same time with another venue or
+ * panel offers nothing new) is counted with the complainant's answer to it, read from Outlook or
+ * recorded by the clerk (recordComplainantAnswer), and on time only if it arrived by the day to
+ * answer by. A date the school itself replaced or cancelled before the complainant's time to
+ * answer ran out was not rejected by them, so it is left out of the count.
  */
 import { fromDayNumber } from '../domain/dates.js';
 import { complainantAnswers, type DateAnswers, type OfferedDate } from '../domain/hearing.js';
 import { applyToCase, caseSummary, holders, loadCase, outboxItem, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
 import type { AttendeeAnswer, CaseRecord, CaseStateRecord, School } from './ports.js';
-import { stageBookings, type Booking } from './panel.js';
+import { bookingInOutlook, calendarRequest, complainantAnswerTo, offeredKey, stageBookings, type Booking, type RecordedAnswer } from './panel.js';
 import { findHearingSlots } from './proposeHearingDates.js';
 import { requireManager } from './authorisation.js';
 import { complainantGetsEmail } from './complainant.js';
@@ -32,7 +36,13 @@ export interface HearingStatus {
   eventId?: string;
   joinUrl?: string;
   members: Array<{ id: string; name: string; answer: AttendeeAnswer }>;
-  complainant: { answer: AttendeeAnswer; invited: boolean };
+  /**
+   * Their answer to this date (carried over from an earlier booking of the same start), the school
+   * date it arrived, and whether a clerk recorded it (`recordedBy`) or it was read from Outlook.
+   */
+  complainant: { answer: AttendeeAnswer; invited: boolean; answeredOn?: string; via?: 'clerk' | 'outlook'; recordedBy?: string };
+  /** The booking's calendar request (create or move): waiting to go, sent, or refused by Outlook (with why). */
+  calendar: { status: 'pending' | 'sent' | 'failed'; error?: string };
   cancelled: boolean;
   /** Why it was moved (a re-booking) or cancelled. */
   reason?: string;
@@ -53,19 +63,39 @@ export function complainantInvited(record: CaseRecord): boolean {
   return complainantGetsEmail(record.complainant);
 }
 
+const asAnswer = (a: RecordedAnswer | undefined): AttendeeAnswer => (a && ANSWERS.has(a.answer) ? (a.answer as AttendeeAnswer) : 'none');
+
+/** The school date an answer reached the school: when they gave it, and never later than when it was recorded. */
+function answeredOn(ctx: SchoolContext, a: RecordedAnswer): string {
+  const recorded = Date.parse(a.recordedAt);
+  const given = a.respondedAt ? Date.parse(a.respondedAt) : Number.NaN;
+  return fromDayNumber(ctx.calendar.timezone.localDay(Number.isNaN(given) ? recorded : Math.min(given, recorded)));
+}
+
 /** The complainant's answers to every date offered at the stage, by the policy's proposed-dates rule. */
 function offeredDates(ctx: SchoolContext, stage: number, bookings: Booking[], now: Date): DateAnswers | undefined {
   const rule = ctx.policy.stages[stage - 1]?.panel?.proposedDates;
   if (!rule) return undefined;
   const tz = ctx.calendar.timezone;
   const local = (d: Date) => fromDayNumber(tz.localDay(d.getTime()));
+  // One date per distinct start, offered when the first booking of it was made.
+  const byStart = new Map<string, Booking[]>();
+  for (const b of bookings) byStart.set(offeredKey(b), [...(byStart.get(offeredKey(b)) ?? []), b]);
   const dates: OfferedDate[] = [];
-  bookings.forEach((b, i) => {
-    const offered: OfferedDate = { hearingOn: b.hearingOn, offeredOn: local(b.at), answer: answerOf(b, 'complainant') };
-    const endedAt = b.cancelledAt ?? bookings[i + 1]?.at;
-    if (endedAt && offered.answer === 'none' && complainantAnswers(rule, ctx.calendar, [offered], local(endedAt)).dates[0]!.status === 'awaiting') return;
+  for (const same of byStart.values()) {
+    const first = same[0]!;
+    const last = same.at(-1)!;
+    const a = complainantAnswerTo(bookings, first);
+    const offered: OfferedDate = {
+      hearingOn: first.hearingOn,
+      offeredOn: local(first.at),
+      answer: asAnswer(a),
+      ...(a && a.answer !== 'none' ? { answeredOn: answeredOn(ctx, a) } : {}),
+    };
+    const endedAt = last.cancelledAt ?? bookings[bookings.indexOf(last) + 1]?.at;
+    if (endedAt && offered.answer === 'none' && complainantAnswers(rule, ctx.calendar, [offered], local(endedAt)).dates[0]!.status === 'awaiting') continue;
     dates.push(offered);
-  });
+  }
   return complainantAnswers(rule, ctx.calendar, dates, local(now));
 }
 
@@ -78,6 +108,15 @@ export function currentHearing(record: CaseRecord, ctx: SchoolContext, now: Date
   const name = (id: string) => ctx.school.people.find((p) => p.id === id)?.name ?? id;
   const dates = offeredDates(ctx, stage, bookings, now);
   const reason = b.cancelled ? b.cancelReason : b.reason;
+  const said = complainantAnswerTo(bookings, b);
+  const request = calendarRequest(record, b);
+  const calendar: HearingStatus['calendar'] = request
+    ? request.status === 'sent'
+      ? { status: 'sent' }
+      : request.status === 'failed'
+        ? { status: 'failed', ...(request.error ? { error: request.error } : {}) }
+        : { status: 'pending' }
+    : { status: b.eventId ? 'sent' : 'pending' };
   return {
     stage,
     booking: b.booking,
@@ -89,7 +128,14 @@ export function currentHearing(record: CaseRecord, ctx: SchoolContext, now: Date
     ...(b.eventId ? { eventId: b.eventId } : {}),
     ...(b.joinUrl ? { joinUrl: b.joinUrl } : {}),
     members: b.memberIds.map((id) => ({ id, name: name(id), answer: answerOf(b, id) })),
-    complainant: { answer: answerOf(b, 'complainant'), invited: complainantInvited(record) },
+    complainant: {
+      answer: asAnswer(said),
+      invited: complainantInvited(record),
+      ...(said && said.answer !== 'none'
+        ? { answeredOn: answeredOn(ctx, said), via: said.via, ...(said.recordedBy ? { recordedBy: said.recordedBy } : {}) }
+        : {}),
+    },
+    calendar,
     cancelled: b.cancelled,
     ...(reason ? { reason } : {}),
     outsideWindow: b.outsideWindow,
@@ -121,19 +167,32 @@ export async function checkHearingResponses(
   requireManager(ctx, record, actor, 'check the answers to the hearing invitation');
   const now = deps.clock.now();
   const hearing = currentHearing(record, ctx, now);
-  if (!hearing || hearing.cancelled || !hearing.eventId || !deps.calendar) return { record, hearing, declined: [] };
+  if (!hearing || hearing.cancelled || !deps.calendar) return { record, hearing, declined: [] };
+  // The booking whose time Outlook shows: a move not sent yet leaves the answers with the booking before it.
+  const shown = bookingInOutlook(record, stageBookings(record, hearing.stage));
+  if (!shown?.eventId || !shown.organiser || !shown.start || !shown.end) return { record, hearing, declined: [] };
+  const booking = shown.booking;
+  const start = shown.start;
+  const name = (id: string) => ctx.school.people.find((p) => p.id === id)?.name ?? id;
 
-  const read = await deps.calendar.responses(hearing.organiser, hearing.eventId);
+  const read = await deps.calendar.responses(shown.organiser, shown.eventId);
   const byAddress = new Map(read.map((r) => [r.address.toLowerCase(), r]));
   const answerAt = (email: string | undefined): Omit<Answer, 'who'> => {
     const r = email ? byAddress.get(email.trim().toLowerCase()) : undefined;
     return { answer: r?.answer ?? 'none', respondedAt: r?.respondedAt ? r.respondedAt.toISOString() : null };
   };
-  const answers: Answer[] = hearing.members.map((m) => ({ who: m.id, ...answerAt(ctx.school.people.find((p) => p.id === m.id)?.email) }));
+  const answers: Answer[] = shown.memberIds.map((id) => ({ who: id, ...answerAt(ctx.school.people.find((p) => p.id === id)?.email) }));
   if (hearing.complainant.invited) answers.push({ who: 'complainant', ...answerAt(record.complainant.email) });
   const changedSince = (r: CaseRecord) => {
-    const b = stageBookings(r, hearing.stage).find((x) => x.booking === hearing.booking);
-    return b ? answers.filter((a) => answerOf(b, a.who) !== a.answer) : [];
+    const bookings = stageBookings(r, hearing.stage);
+    const b = bookings.find((x) => x.booking === booking);
+    if (!b) return [];
+    return answers.filter((a) =>
+      a.who !== 'complainant'
+        ? answerOf(b, a.who) !== a.answer
+        : // Outlook saying nothing never undoes an answer recorded by the clerk, or given to this date before.
+          a.answer !== 'none' && asAnswer(complainantAnswerTo(bookings, b)) !== a.answer,
+    );
   };
   const changed = changedSince(record);
   if (!changed.length) return { record, hearing, declined: [] };
@@ -142,19 +201,12 @@ export async function checkHearingResponses(
   let nextSlots: Array<{ date: string; start: string; end: string; insideWindow: boolean }> = [];
   if (declined.length) {
     // The same panel: the member declined this time, not the panel; the hearing itself now fills the others' calendars.
-    const members = hearing.members.map((m) => {
-      const p = ctx.school.people.find((x) => x.id === m.id);
-      return { id: m.id, name: m.name, ...(p?.email ? { email: p.email } : {}) };
+    const members = shown.memberIds.map((id) => {
+      const p = ctx.school.people.find((x) => x.id === id);
+      return { id, name: name(id), ...(p?.email ? { email: p.email } : {}) };
     });
     try {
-      const found = await findHearingSlots(
-        deps,
-        ctx,
-        record,
-        members,
-        hearing.organiser,
-        Math.round((hearing.end.getTime() - hearing.start.getTime()) / 60_000),
-      );
+      const found = await findHearingSlots(deps, ctx, record, members, shown.organiser, Math.round((shown.end.getTime() - start.getTime()) / 60_000));
       nextSlots = found.slots.map((s) => ({
         date: s.date,
         start: new Date(s.start).toISOString(),
@@ -172,23 +224,23 @@ export async function checkHearingResponses(
       const diff = changedSince(fresh);
       if (!diff.length) throw new Unchanged(fresh);
       return {
-        events: [{ type: 'hearing_responses', stage: hearing.stage, details: { booking: hearing.booking, answers: diff } }],
+        events: [{ type: 'hearing_responses', stage: hearing.stage, details: { booking, answers: diff } }],
         outbox: (after) =>
           diff
             .filter((a) => a.who !== 'complainant' && a.answer === 'declined')
             .flatMap((a) =>
               convenors(sc.school, fresh, after, hearing.stage).map((to) =>
                 outboxItem(
-                  `${fresh.id}:message:panel_member_declined:${hearing.stage}:${hearing.booking}:${a.who}:${to}`,
+                  `${fresh.id}:message:panel_member_declined:${hearing.stage}:${booking}:${a.who}:${to}`,
                   'message',
                   to,
                   'panel_member_declined',
                   {
                     ...caseSummary(fresh, after, sc),
                     memberId: a.who,
-                    memberName: hearing.members.find((m) => m.id === a.who)?.name ?? a.who,
-                    hearingStart: hearing.start.toISOString(),
-                    booking: hearing.booking,
+                    memberName: name(a.who),
+                    hearingStart: start.toISOString(),
+                    booking,
                     nextSlots,
                   },
                   now,

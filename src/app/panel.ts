@@ -9,8 +9,9 @@
  * cannot sit say why, in plain words, for the "Book panel" card.
  */
 import { AppError } from './errors.js';
-import { SYSTEM, type SchoolContext } from './caseFlow.js';
-import type { CaseRecord, Person, StoredEvent } from './ports.js';
+import { managesCase } from './authorisation.js';
+import { SYSTEM, type Actor, type SchoolContext } from './caseFlow.js';
+import type { CaseRecord, OutboxItem, Person, StoredEvent } from './ports.js';
 import type { Policy } from '../domain/policy.js';
 
 export const PANEL_MEMBER = 'panel_member';
@@ -71,18 +72,34 @@ function isPanelRole(p: Person, pool: string): boolean {
   return p.roles.includes(pool) || p.roles.includes(INDEPENDENT_PANEL_MEMBER);
 }
 
+/**
+ * The people the complaint is about, with why in plain words: the person named, or, when only a
+ * role is named ("about the head of school"), everyone who holds that role, since any of them
+ * may be the one meant and none of them can judge it.
+ */
+export function complainedAbout(ctx: SchoolContext, record: CaseRecord): Map<string, string> {
+  const out = new Map<string, string>();
+  const { personId, role } = record.about;
+  if (personId) out.set(personId, 'the complaint is about them');
+  else if (role) {
+    const label = ctx.policy.roles.find((r) => r.id === role)?.label ?? role.replace(/_/g, ' ');
+    for (const p of ctx.school.people) if (p.roles.includes(role)) out.set(p.id, `the complaint is about the ${label}`);
+  }
+  return out;
+}
+
 /** Who may sit on the panel of the case's current stage; those who may not say why. Eligible people first. */
 export function panelCandidates(ctx: SchoolContext, record: CaseRecord): PanelCandidate[] {
   const panel = ctx.policy.stages[record.state.stage - 1]?.panel;
   if (!panel) return [];
   const pool = panel.pool ?? PANEL_MEMBER;
   const involved = panel.excludeInvolved ? involvement(ctx, record) : new Map<string, string>();
+  const about = complainedAbout(ctx, record);
   const out = ctx.school.people
     .filter((p) => isPanelRole(p, pool))
     .map((p): PanelCandidate => {
       const email = p.email?.trim();
-      const excluded =
-        p.id === record.about.personId ? 'the complaint is about them' : (involved.get(p.id) ?? (p.left ? 'has left' : !email ? NO_EMAIL : undefined));
+      const excluded = about.get(p.id) ?? involved.get(p.id) ?? (p.left ? 'has left' : !email ? NO_EMAIL : undefined);
       return {
         id: p.id,
         name: p.name,
@@ -153,6 +170,76 @@ export function hearingPanel(ctx: SchoolContext, record: CaseRecord, doing: stri
 }
 
 // ---------------------------------------------------------------------------------------------
+// Who the invitation comes from
+
+export interface OrganiserChoice {
+  /** Lower-cased. */
+  email: string;
+  name: string;
+  /** "you", or why they may convene it: "clerk", "convenor" (they handle the stage or owe its hearing deadline), "SLT". */
+  as: string;
+}
+
+/**
+ * The mailboxes the hearing invitation may come from: the actor's own, then those of the other
+ * people who may convene the hearing (managesCase: the clerk, whoever handles the stage or owes
+ * one of its deadlines, such as MIET's Trust office, and SLT), never that of anyone the complaint
+ * is about (complainedAbout) nor of someone who has left. The panel's and the complainant's
+ * answers all land in that calendar, so it is never anyone else's.
+ */
+export function organiserChoices(ctx: SchoolContext, record: CaseRecord, actor: Actor): OrganiserChoice[] {
+  const about = complainedAbout(ctx, record);
+  const out: OrganiserChoice[] = [];
+  const add = (p: Person | undefined, as: string) => {
+    const email = p?.email?.trim().toLowerCase();
+    if (!p || !email || p.left || about.has(p.id) || out.some((o) => o.email === email)) return;
+    out.push({ email, name: p.name, as });
+  };
+  add(
+    ctx.school.people.find((p) => p.id === actor),
+    'you',
+  );
+  for (const p of ctx.school.people) if (p.roles.includes('clerk')) add(p, 'clerk');
+  for (const p of ctx.school.people) if (!p.roles.includes('slt') && managesCase(ctx.school, record, p.id)) add(p, 'convenor');
+  for (const p of ctx.school.people) if (p.roles.includes('slt')) add(p, 'SLT');
+  return out;
+}
+
+const list = (items: string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
+
+/**
+ * The organiser's mailbox, lower-cased: the one given if it is one of organiserChoices (or, when
+ * moving a booked hearing, the calendar it is already in), else the actor's own. INVALID_INPUT on
+ * `organiser` naming whose mailboxes may be used.
+ */
+export function checkedOrganiser(ctx: SchoolContext, record: CaseRecord, actor: Actor, given: string | undefined, current?: string): string {
+  const choices = organiserChoices(ctx, record, actor);
+  const allowed = choices.map((c) => c.email);
+  const about = complainedAbout(ctx, record);
+  const aboutEmails = new Set(ctx.school.people.filter((p) => about.has(p.id) && p.email).map((p) => p.email!.trim().toLowerCase()));
+  if (current && !aboutEmails.has(current)) allowed.push(current);
+  const who = choices.length
+    ? `Use ${list(choices.map((c) => `${c.as === 'you' ? 'your own' : `${c.name}'s`} (${c.email})`))}.`
+    : `Nobody at ${ctx.school.name} who may convene the hearing (the clerk, SLT or whoever owes the hearing) has an email address yet: ask your IT admin to add one.`;
+  const organiser = given?.trim().toLowerCase() || allowed[0];
+  if (!given?.trim() && !choices.some((c) => c.as === 'you')) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `Choose the mailbox the hearing invitation is sent from: we do not have one for you. ${who}`,
+      'organiser missing: the actor has no email address',
+      'organiser',
+    );
+  }
+  if (!organiser || !allowed.includes(organiser)) {
+    const because = aboutEmails.has(organiser ?? '')
+      ? `${organiser} is the mailbox of someone the complaint is about, so it cannot send the invitation.`
+      : `The invitation must come from the mailbox of someone at ${ctx.school.name} who may convene the hearing; ${organiser || 'that'} is not one.`;
+    throw new AppError('INVALID_INPUT', `${because} ${who}`, `organiser refused on case ${record.id}: not a convenor's mailbox`, 'organiser');
+  }
+  return organiser;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Bookings as the events record them
 
 /** One `hearing_scheduled` of a stage, and what became of it. */
@@ -182,7 +269,21 @@ export interface Booking {
   cancelledAt?: Date;
   cancelReason?: string;
   /** Attendees' latest answers to this booking: person id or "complainant". */
-  answers: Map<string, { answer: string; respondedAt: string | null }>;
+  answers: Map<string, RecordedAnswer>;
+}
+
+/** An attendee's answer as a `hearing_responses` event recorded it. */
+export interface RecordedAnswer {
+  answer: string;
+  /** When they answered (Outlook's time, or the start of the day a clerk says the answer arrived), ISO; null if unknown. */
+  respondedAt: string | null;
+  /** When it was recorded, ISO. */
+  recordedAt: string;
+  /** "clerk" when someone recorded an answer given by phone, letter or email; else read from Outlook. */
+  via: 'clerk' | 'outlook';
+  recordedBy?: string;
+  /** The place of its event among the case's events: the later answer wins. */
+  seq: number;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -192,7 +293,7 @@ const date = (v: unknown): Date | undefined => (v instanceof Date ? v : typeof v
 export function stageBookings(record: CaseRecord, stage: number): Booking[] {
   const bookings: Booking[] = [];
   let active: Booking | undefined;
-  for (const e of record.events) {
+  for (const [seq, e] of record.events.entries()) {
     if (e.stage !== stage) continue;
     const d = e.details ?? {};
     if (e.type === 'hearing_scheduled') {
@@ -233,14 +334,28 @@ export function stageBookings(record: CaseRecord, stage: number): Booking[] {
       // The event serves its booking and every re-booking that moved it.
       for (const b of bookings) {
         if (b.eventBooking !== d.booking) continue;
+        // Each record is a new event (a first booking, or a move between online and in person),
+        // so its links replace the old ones: an in-person hearing keeps no Teams link.
         b.eventId = eventId;
-        if (str(d.joinUrl)) b.joinUrl = str(d.joinUrl)!;
-        if (str(d.webLink)) b.webLink = str(d.webLink)!;
+        const joinUrl = str(d.joinUrl);
+        const webLink = str(d.webLink);
+        if (joinUrl) b.joinUrl = joinUrl;
+        else delete b.joinUrl;
+        if (webLink) b.webLink = webLink;
+        else delete b.webLink;
       }
     } else if (e.type === 'hearing_responses') {
       const b = bookings.find((x) => x.booking === d.booking);
       for (const a of Array.isArray(d.answers) ? (d.answers as Array<Record<string, unknown>>) : []) {
-        if (b && str(a.who) && str(a.answer)) b.answers.set(str(a.who)!, { answer: str(a.answer)!, respondedAt: str(a.respondedAt) ?? null });
+        if (!b || !str(a.who) || !str(a.answer)) continue;
+        b.answers.set(str(a.who)!, {
+          answer: str(a.answer)!,
+          respondedAt: str(a.respondedAt) ?? null,
+          recordedAt: new Date(e.at).toISOString(),
+          via: a.via === 'clerk' ? 'clerk' : 'outlook',
+          ...(str(a.recordedBy) ? { recordedBy: str(a.recordedBy)! } : {}),
+          seq,
+        });
       }
     }
   }
@@ -250,4 +365,55 @@ export function stageBookings(record: CaseRecord, stage: number): Booking[] {
 /** The latest booking of the stage, or undefined when none. */
 export function latestBooking(record: CaseRecord, stage: number): Booking | undefined {
   return stageBookings(record, stage).at(-1);
+}
+
+/** The outbox key of a booking's calendar request (create or move): its status says whether Outlook has it yet. */
+export function hearingCalendarKey(caseId: string, stage: number, booking: number): string {
+  return `${caseId}:calendar:hearing:${stage}:${booking}`;
+}
+
+/** The calendar request of a booking, if it made one (a date-only hearing does not). */
+export function calendarRequest(record: CaseRecord, b: Booking): OutboxItem | undefined {
+  return record.outbox.find((o) => o.key === hearingCalendarKey(record.id, b.stage, b.booking));
+}
+
+/** Outlook has this booking: its calendar request was sent (or, with no request on record, its event is). */
+export function reachedOutlook(record: CaseRecord, b: Booking): boolean {
+  const item = calendarRequest(record, b);
+  return item ? item.status === 'sent' : b.start !== undefined && b.eventId !== undefined;
+}
+
+/**
+ * The booking whose time the Outlook event shows now, so answers read from it are answers to
+ * that booking: the newest of the active booking's chain (the bookings that made or moved its
+ * event) whose calendar request has been sent. Undefined when none has reached Outlook yet, or
+ * the latest booking is cancelled or date-only.
+ */
+export function bookingInOutlook(record: CaseRecord, bookings: Booking[]): Booking | undefined {
+  const last = bookings.at(-1);
+  if (!last?.start || last.cancelled) return undefined;
+  for (let i = bookings.length - 1; i >= 0 && bookings[i]!.eventBooking === last.eventBooking; i--) {
+    if (reachedOutlook(record, bookings[i]!)) return bookings[i];
+  }
+  return undefined;
+}
+
+/** What NMAT counts as one offered date: a distinct start, or the day of a date-only hearing. */
+export function offeredKey(b: Booking): string {
+  return b.start ? `at:${b.start.getTime()}` : `on:${b.hearingOn}`;
+}
+
+/**
+ * The complainant's latest answer to the date this booking offers, whichever booking of that
+ * date it was given to: re-booking the same start (a new venue or panel) keeps their answer.
+ */
+export function complainantAnswerTo(bookings: Booking[], b: Booking): RecordedAnswer | undefined {
+  const key = offeredKey(b);
+  let latest: RecordedAnswer | undefined;
+  for (const x of bookings) {
+    if (offeredKey(x) !== key) continue;
+    const a = x.answers.get('complainant');
+    if (a && (!latest || a.seq > latest.seq)) latest = a;
+  }
+  return latest;
 }

@@ -10,7 +10,7 @@ import { hearingWindow, proposeSlots, searchRange, type HearingWindow, type Inte
 import { AppError, fromDomain } from './errors.js';
 import { loadCase, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
 import type { BusyTime, CaseRecord } from './ports.js';
-import { hearingPanel, panelProblems } from './panel.js';
+import { checkedOrganiser, hearingPanel, panelProblems } from './panel.js';
 import { requireManager, requireOpen } from './authorisation.js';
 import { id, parseInput } from './validation.js';
 
@@ -39,19 +39,12 @@ export const MAX_FREE_BUSY_MS = 61 * 86_400_000;
 /** A tentative meeting or time away counts as busy: a hearing is not offered against it. Working elsewhere does not. */
 const BUSY: ReadonlySet<BusyTime['status']> = new Set(['busy', 'tentative', 'oof', 'unknown']);
 
-/** The mailbox the invitation goes from: the one given, else the actor's own address. */
-export function organiserFor(ctx: SchoolContext, actor: Actor, given: string | undefined): string {
-  const own = ctx.school.people.find((p) => p.id === actor)?.email?.trim();
-  const organiser = given?.trim() || own;
-  if (!organiser) {
-    throw new AppError(
-      'INVALID_INPUT',
-      'Give the email address of the mailbox the hearing invitation is sent from (yours or the complaints mailbox): we do not have one for you.',
-      'organiser missing: the actor has no email address',
-      'organiser',
-    );
-  }
-  return organiser.toLowerCase();
+/**
+ * The mailbox the invitation goes from: the one given, else the actor's own address; either way
+ * one of organiserChoices (the actor, the clerk or SLT; never anyone the complaint is about).
+ */
+export function organiserFor(ctx: SchoolContext, record: CaseRecord, actor: Actor, given: string | undefined): string {
+  return checkedOrganiser(ctx, record, actor, given);
 }
 
 export interface SlotSearchResult {
@@ -145,7 +138,7 @@ export async function proposeHearingDates(deps: Deps, actor: Actor, raw: z.input
   requireOpen(record, 'propose hearing dates');
   hearingPanel(ctx, record, 'propose hearing dates');
   const members = chosenPanel(ctx, record, input.memberIds);
-  const organiser = organiserFor(ctx, actor, input.organiser);
+  const organiser = organiserFor(ctx, record, actor, input.organiser);
   const found = await findHearingSlots(deps, ctx, record, members, organiser, input.durationMinutes);
   return { record, ...found, organiser };
 }

@@ -378,6 +378,8 @@ export interface OfferedDate {
   hearingOn: LocalDate;
   offeredOn: LocalDate;
   answer: 'accepted' | 'tentativelyAccepted' | 'declined' | 'none';
+  /** When the answer reached the school; an answer after the day to answer by came too late (counted as no answer). */
+  answeredOn?: LocalDate;
 }
 
 export interface DateAnswers {
@@ -402,6 +404,11 @@ export function complainantAnswers(
     const answerBy = fromDayNumber(answerByDay);
     if (!ANSWERS.includes(d.answer))
       throw new DomainError('INVALID_INPUT', `expected one of ${ANSWERS.join(', ')}, got ${JSON.stringify(d.answer)}`, `dates[${i}].answer`);
+    // "No response ... within 5 school days ... will be seen as being rejected": a later answer does not undo that.
+    if (d.answer !== 'none' && d.answeredOn !== undefined && dayNumber(d.answeredOn, `dates[${i}].answeredOn`) > answerByDay) {
+      rejected++;
+      return { ...d, status: 'rejected', answerBy, because: 'no_answer' };
+    }
     if (d.answer === 'declined') {
       rejected++;
       return { ...d, status: 'rejected', answerBy, because: 'declined' };

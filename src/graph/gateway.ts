@@ -61,7 +61,13 @@ export interface NewEvent {
   location?: string;
 }
 
-export type EventChanges = Partial<NewEvent>;
+/**
+ * What a move changes. Never the body: replacing the body of an online meeting without its
+ * meeting blob disables the Teams meeting (Graph "Update event", notes on the body property).
+ * Never `online`: once an event is an online meeting Outlook ignores changes to isOnlineMeeting,
+ * so a hearing that stops being online is a new event (src/graph/hearingCalendar.ts).
+ */
+export type EventChanges = Partial<Pick<NewEvent, 'start' | 'end' | 'attendees' | 'location'>>;
 
 export type ResponseStatus = 'none' | 'organizer' | 'tentativelyAccepted' | 'accepted' | 'declined' | 'notResponded';
 
@@ -114,6 +120,7 @@ export interface GraphGateway {
   getSchedule(organiser: string, emails: string[], start: Date, end: Date, intervalMinutes: number): Promise<Schedule[]>;
   /** Creates the event in the organiser's calendar; the same transactionId never creates a second one. */
   createEvent(organiser: string, event: NewEvent, transactionId: string): Promise<CalendarEvent>;
+  /** Moves the event: start, end, attendees and location only (see EventChanges). */
   updateEvent(organiser: string, eventId: string, changes: EventChanges): Promise<CalendarEvent>;
   /** Cancels the event and sends the comment to the attendees (organiser only). */
   cancelEvent(organiser: string, eventId: string, comment: string): Promise<void>;
@@ -266,7 +273,7 @@ function toEvent(e: GraphEventBody): CalendarEvent {
   };
 }
 
-function eventBody(e: EventChanges): Record<string, unknown> {
+function eventBody(e: EventChanges & Partial<Pick<NewEvent, 'subject' | 'html' | 'online'>>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (e.subject !== undefined) body.subject = e.subject;
   if (e.html !== undefined) body.body = { contentType: 'HTML', content: e.html };
@@ -349,7 +356,14 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
       const code = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
       const desc = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0] : '';
       if (res.status === 429 || res.status >= 500) {
-        throw new GraphError('busy', `Microsoft 365 is busy: Microsoft Entra did not issue a token (${code}). Try again in a few minutes.`, true, undefined, res.status, code);
+        throw new GraphError(
+          'busy',
+          `Microsoft 365 is busy: Microsoft Entra did not issue a token (${code}). Try again in a few minutes.`,
+          true,
+          undefined,
+          res.status,
+          code,
+        );
       }
       throw new GraphError(
         'credentials',
@@ -445,13 +459,27 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
     const who = idOrUpnOrEmail.trim();
     if (!who) throw new GraphError('invalid', 'A directory id, UPN or email address is required', false, 'getUser');
     try {
-      const u = await call('getUser', { person: who }, () => client.api(`/users/${seg(who)}`).select(USER_FIELDS).get() as Promise<Record<string, unknown>>, true);
+      const u = await call(
+        'getUser',
+        { person: who },
+        () =>
+          client
+            .api(`/users/${seg(who)}`)
+            .select(USER_FIELDS)
+            .get() as Promise<Record<string, unknown>>,
+        true,
+      );
       return toUser(u);
     } catch (err) {
       // /users/{x} takes an id or a UPN; an email address that is not the UPN is found by mail.
       if (!(err instanceof GraphError && err.kind === 'notFound' && who.includes('@'))) throw err;
       const filter = `mail eq '${who.replace(/'/g, "''")}'`;
-      const r = await call('getUser', {}, () => client.api('/users').filter(encodeURIComponent(filter)).select(USER_FIELDS).get() as Promise<{ value?: Array<Record<string, unknown>> }>, true);
+      const r = await call(
+        'getUser',
+        {},
+        () => client.api('/users').filter(encodeURIComponent(filter)).select(USER_FIELDS).get() as Promise<{ value?: Array<Record<string, unknown>> }>,
+        true,
+      );
       const u = r.value?.[0];
       if (!u) throw err;
       return toUser(u);
@@ -460,7 +488,16 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
 
   async function getManager(id: string): Promise<DirectoryUser | null> {
     try {
-      const u = await call('getManager', { person: id }, () => client.api(`/users/${seg(id)}/manager`).select(USER_FIELDS).get() as Promise<Record<string, unknown>>, true);
+      const u = await call(
+        'getManager',
+        { person: id },
+        () =>
+          client
+            .api(`/users/${seg(id)}/manager`)
+            .select(USER_FIELDS)
+            .get() as Promise<Record<string, unknown>>,
+        true,
+      );
       return toUser(u);
     } catch (err) {
       if (!(err instanceof GraphError && err.kind === 'notFound')) throw err;
@@ -519,7 +556,12 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
   async function getSchedule(organiser: string, emails: string[], start: Date, end: Date, intervalMinutes: number): Promise<Schedule[]> {
     if (!(end.getTime() > start.getTime())) throw new GraphError('invalid', 'The free/busy window must end after it starts', false, 'getSchedule');
     if (end.getTime() - start.getTime() >= MAX_SCHEDULE_DAYS * 86_400_000) {
-      throw new GraphError('invalid', `The free/busy window must be shorter than ${MAX_SCHEDULE_DAYS} days (Microsoft 365 refuses longer ones); ask for a shorter period`, false, 'getSchedule');
+      throw new GraphError(
+        'invalid',
+        `The free/busy window must be shorter than ${MAX_SCHEDULE_DAYS} days (Microsoft 365 refuses longer ones); ask for a shorter period`,
+        false,
+        'getSchedule',
+      );
     }
     if (!Number.isInteger(intervalMinutes) || intervalMinutes < 5 || intervalMinutes > 1440) {
       throw new GraphError('invalid', 'The free/busy interval must be a whole number of minutes from 5 to 1440', false, 'getSchedule');
@@ -536,7 +578,11 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
       const r = await call(
         'getSchedule',
         { mailbox: organiser },
-        () => client.api(`/users/${seg(organiser)}/calendar/getSchedule`).header('Prefer', 'outlook.timezone="UTC"').post(body) as Promise<{ value?: Array<Record<string, unknown>> }>,
+        () =>
+          client
+            .api(`/users/${seg(organiser)}/calendar/getSchedule`)
+            .header('Prefer', 'outlook.timezone="UTC"')
+            .post(body) as Promise<{ value?: Array<Record<string, unknown>> }>,
         true,
       );
       for (const s of r.value ?? []) {
@@ -558,20 +604,37 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
     if (!(event.end.getTime() > event.start.getTime())) throw new GraphError('invalid', 'The event must end after it starts', false, 'createEvent');
     const body = { ...eventBody(event), transactionId };
     // Safe to repeat after a network failure: Graph returns the same event for the same transactionId.
-    const e = await call('createEvent', { mailbox: organiser }, () => client.api(`/users/${seg(organiser)}/events`).post(body) as Promise<GraphEventBody>, true);
+    const e = await call(
+      'createEvent',
+      { mailbox: organiser },
+      () => client.api(`/users/${seg(organiser)}/events`).post(body) as Promise<GraphEventBody>,
+      true,
+    );
     log.info({ graph: 'createEvent', eventId: e.id }, 'calendar event created');
     return toEvent(e);
   }
 
   async function updateEvent(organiser: string, eventId: string, changes: EventChanges): Promise<CalendarEvent> {
-    const body = eventBody(changes);
-    const e = await call('updateEvent', { mailbox: organiser, eventId }, () => client.api(`/users/${seg(organiser)}/events/${seg(eventId)}`).patch(body) as Promise<GraphEventBody>, true);
+    // Only the fields a move may change, whatever the caller's object holds (see EventChanges).
+    const { start, end, attendees, location } = changes;
+    const body = eventBody({ start, end, attendees, location });
+    const e = await call(
+      'updateEvent',
+      { mailbox: organiser, eventId },
+      () => client.api(`/users/${seg(organiser)}/events/${seg(eventId)}`).patch(body) as Promise<GraphEventBody>,
+      true,
+    );
     return toEvent(e);
   }
 
   async function cancelEvent(organiser: string, eventId: string, comment: string): Promise<void> {
     // Not repeated after a network failure: a second cancel of a cancelled event is an error.
-    await call('cancelEvent', { mailbox: organiser, eventId }, () => client.api(`/users/${seg(organiser)}/events/${seg(eventId)}/cancel`).post({ Comment: comment }) as Promise<unknown>, false);
+    await call(
+      'cancelEvent',
+      { mailbox: organiser, eventId },
+      () => client.api(`/users/${seg(organiser)}/events/${seg(eventId)}/cancel`).post({ Comment: comment }) as Promise<unknown>,
+      false,
+    );
     log.info({ graph: 'cancelEvent', eventId }, 'calendar event cancelled');
   }
 
@@ -579,7 +642,12 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
     const e = await call(
       'getEvent',
       { mailbox: organiser, eventId },
-      () => client.api(`/users/${seg(organiser)}/events/${seg(eventId)}`).header('Prefer', 'outlook.timezone="UTC"').select(EVENT_FIELDS).get() as Promise<GraphEventBody>,
+      () =>
+        client
+          .api(`/users/${seg(organiser)}/events/${seg(eventId)}`)
+          .header('Prefer', 'outlook.timezone="UTC"')
+          .select(EVENT_FIELDS)
+          .get() as Promise<GraphEventBody>,
       true,
     );
     return toEvent(e);

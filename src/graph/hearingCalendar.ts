@@ -5,16 +5,27 @@
  *   with getSchedule (15-minute interval); a schedule Graph could not read is reported as
  *   unavailable, not as free. Attendee answers from the event, addresses lower-cased.
  * - HearingEventSender (the Messenger port for outbox kind "calendar", template "hearing_event",
- *   queued by src/app/bookHearing.ts and cancelHearing.ts): creates the event in the organiser's
- *   calendar with a Teams meeting, the panel and the complainant as attendees, and the case
- *   reference only (no complaint details); moves it on a re-booking; cancels it with the reason.
+ *   queued by src/app/bookHearing.ts, cancelHearing.ts, withdraw.ts and closeCase.ts): creates
+ *   the event in the organiser's calendar with a Teams meeting, the panel and the complainant as
+ *   attendees, and the case reference only (no complaint details, no time: the event carries
+ *   it); moves it on a re-booking; cancels it with the reason.
  *
  * A retry never makes a second event: each outbox key is claimed in the `deliveries` ledger (the
  * same DeliveryLedger the Teams messenger and the letter mailer use; src/jobs/deliverOnce.ts), and the create carries a
  * transactionId derived from the key, so Graph answers a repeated create with the event it made.
- * The event id is recorded on the case (`hearing_booked`); a move or cancel whose event is not
- * created yet fails and the outbox tries it again later. The sender re-reads the case, so a
- * request overtaken by a later one (moved again, cancelled) is skipped rather than applied late.
+ * The event id is recorded on the case (`hearing_booked`); a move or cancel whose create is still
+ * to run fails and the outbox tries it again later. The sender re-reads the case, so a request
+ * overtaken by a later one (moved again, cancelled, the case withdrawn or closed) is skipped
+ * rather than applied late; a cancel always goes.
+ *
+ * What Graph cannot do, and what is done instead:
+ * - a move sends only start, end, attendees and location: a new body would disable the Teams
+ *   meeting, and an online meeting cannot be made in-person. A move between online and in person
+ *   is a new event (its own transactionId), and the old one is cancelled.
+ * - an event deleted in Outlook: cancelling it is done already; moving it makes a new event.
+ * - an event Graph made whose id was never recorded (a crash, or the case saved by others four
+ *   times meanwhile) and whose booking was then cancelled: the create is asked again with the
+ *   same transactionId, which gives that event back, and it is cancelled.
  *
  * Log lines carry ids (key, case, school, event id), never addresses or names.
  */
@@ -22,14 +33,15 @@ import { createHash } from 'node:crypto';
 import { SYSTEM, applyToCase, schoolContext, type Deps } from '../app/caseFlow.js';
 import { AppError } from '../app/errors.js';
 import { complainantEmail } from '../app/complainant.js';
-import { stageBookings, type Booking } from '../app/panel.js';
-import type { AttendeeAnswer, BusyStatus, BusyTime, CalendarBooking, CaseRecord, Clock, Messenger, OutgoingMessage, School } from '../app/ports.js';
+import { hearingCalendarKey, stageBookings, type Booking } from '../app/panel.js';
+import type { AttendeeAnswer, BusyStatus, BusyTime, CalendarBooking, CaseRecord, Clock, Messenger, OutboxItem, OutgoingMessage, School } from '../app/ports.js';
 import { HEARING_EVENT } from '../app/bookHearing.js';
 import { formatLetterDate } from '../letters/letters.js';
 import type { Log } from '../log.js';
 import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
 import { deliverOnce } from '../jobs/deliverOnce.js';
-import type { Attendee, GraphGateway, NewEvent } from './gateway.js';
+import { GraphError } from './errors.js';
+import type { Attendee, CalendarEvent, GraphGateway, NewEvent } from './gateway.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading calendars
@@ -109,18 +121,19 @@ export function hearingTransactionId(key: string): string {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Subject and body of the invitation: the school, the reference, the stage, the date and time. Nothing of the complaint. */
+/**
+ * Subject and body of the invitation: the school, the reference, the stage. Nothing of the
+ * complaint, and not the time either: the event carries it, and a move never rewrites the body
+ * (that would disable the Teams meeting), so a time written here would go stale.
+ */
 export function hearingInvitation(school: School, record: CaseRecord, b: Booking): Pick<NewEvent, 'subject' | 'html'> {
-  const { policy, calendar } = schoolContext(school);
-  const tz = calendar.timezone.name;
+  const { policy } = schoolContext(school);
   const stage = policy.stages[b.stage - 1];
-  const from = formatLetterDate(b.start!.toISOString(), tz);
-  const until = formatLetterDate(b.end!.toISOString(), tz).replace(/^.* at /, '');
   return {
     subject: `Complaint panel hearing ${record.reference}`,
     html: [
       `<p>${escapeHtml(school.name)}: the complaints panel hearing for complaint ${escapeHtml(record.reference)}${stage ? `, stage ${stage.number} (${escapeHtml(stage.name)})` : ''}.</p>`,
-      `<p>${escapeHtml(from)} to ${escapeHtml(until)} (${escapeHtml(tz)} time).</p>`,
+      '<p>The date, time and place are those of this invitation; if the hearing moves, this invitation is updated.</p>',
       '<p>The papers are sent separately. Please keep the details of the complaint confidential.</p>',
     ].join('\n'),
   };
@@ -146,7 +159,34 @@ export interface HearingEventSenderOptions {
   staleMs?: number;
 }
 
-type Outcome = { done: 'created' | 'updated' | 'cancelled'; eventId: string } | { done: 'skipped'; why: string };
+type Outcome = { done: 'created' | 'updated' | 'recreated' | 'cancelled'; eventId: string } | { done: 'skipped'; why: string };
+
+/** The event is not in the organiser's calendar any more (deleted in Outlook); not a mailbox Graph cannot find. */
+function eventGone(e: unknown): boolean {
+  return e instanceof GraphError && e.status === 404 && e.graphCode !== 'ErrorInvalidUser' && e.graphCode !== 'MailboxNotEnabledForRESTAPI';
+}
+
+/** How many tries of an outbox item came before the one running now (claiming an item counts a try). */
+function earlierAttempts(item: OutboxItem | undefined): number {
+  if (!item) return 0;
+  return Math.max(0, item.status === 'sending' ? item.attempts - 1 : item.attempts);
+}
+
+/** One calendar request with the case as it stands now. */
+interface Request {
+  message: OutgoingMessage;
+  ids: Record<string, unknown>;
+  record: CaseRecord;
+  school: School;
+  stage: number;
+  booking: number;
+  /** The booking whose create made the event this request acts on. */
+  eventBooking: number;
+  /** The bookings that share that event, oldest first; `latest` is the last of them. */
+  chain: Booking[];
+  latest: Booking;
+  organiser: string;
+}
 
 export class HearingEventSender implements Messenger {
   private readonly clock: Clock;
@@ -180,7 +220,7 @@ export class HearingEventSender implements Messenger {
           new HearingEventError('IN_PROGRESS', 'This calendar request is being carried out by another worker just now; it will be checked again later.', true),
       },
       async () => {
-        const outcome = await this.carryOut(message);
+        const outcome = await this.carryOut(message, ids);
         return { value: outcome, details: { attempts: 1, transport: 'calendar', ...('eventId' in outcome ? { eventId: outcome.eventId } : {}) } };
       },
     );
@@ -190,8 +230,8 @@ export class HearingEventSender implements Messenger {
     else log.info({ event: `hearing_event_${outcome.done}`, ...ids, eventId: outcome.eventId }, `hearing event ${outcome.done}`);
   }
 
-  private async carryOut(message: OutgoingMessage): Promise<Outcome> {
-    const { deps, gateway } = this.opts;
+  private async carryOut(message: OutgoingMessage, ids: Record<string, unknown>): Promise<Outcome> {
+    const { deps } = this.opts;
     const record = await deps.cases.get(message.caseId!);
     if (!record || record.purgedAt) return { done: 'skipped', why: record ? 'case_purged' : 'case_missing' };
     const school = await deps.schools.get(record.schoolId);
@@ -201,67 +241,172 @@ export class HearingEventSender implements Messenger {
     const stage = Number(d.stage);
     const booking = Number(d.booking);
     const eventBooking = Number(d.eventBooking ?? d.booking);
-    const bookings = stageBookings(record, stage);
-    const chain = bookings.filter((b) => b.eventBooking === eventBooking);
+    const chain = stageBookings(record, stage).filter((b) => b.eventBooking === eventBooking);
     const latest = chain.at(-1);
     if (!latest) throw new HearingEventError('NO_CASE', `Case ${record.reference} has no booking ${eventBooking} at stage ${stage}.`, false);
-    const organiser = String(d.organiser ?? latest.organiser);
+    const r: Request = { message, ids, record, school, stage, booking, eventBooking, chain, latest, organiser: String(d.organiser ?? latest.organiser) };
     const eventId = chain[0]!.eventId;
 
-    if (action === 'create') {
-      if (latest.cancelled) return { done: 'skipped', why: 'cancelled_before_created' };
-      // The latest details of the booking: a move queued meanwhile then finds the event already right.
-      const event = await gateway.createEvent(
-        organiser,
-        {
-          ...hearingInvitation(school, record, latest),
-          start: latest.start!,
-          end: latest.end!,
-          attendees: hearingAttendees(school, record, latest),
-          online: latest.online,
-          ...(latest.venue ? { location: latest.venue } : {}),
-        },
-        hearingTransactionId(message.key),
+    if (action === 'cancel') return this.cancel(r, eventId, typeof d.reason === 'string' ? d.reason : latest.cancelReason);
+    if (action !== 'create' && action !== 'update') {
+      throw new HearingEventError(
+        'NOT_A_HEARING_EVENT',
+        `The calendar request ${message.key} asks for ${JSON.stringify(action)}; expected create, update or cancel.`,
+        false,
       );
-      if (eventId !== event.id) await this.recordBooked(record.id, stage, eventBooking, event);
+    }
+    // Overtaken: cancelled, the case withdrawn or closed (its own cancel request follows), or moved again.
+    const why = latest.cancelled
+      ? action === 'create'
+        ? 'cancelled_before_created'
+        : 'cancelled'
+      : record.state.status !== 'open'
+        ? `case_${record.state.status}`
+        : action === 'update' && latest.booking !== booking
+          ? 'moved_again'
+          : undefined;
+    if (why) {
+      // An earlier try may have made the event and died before recording it: nobody else knows its id.
+      const own = record.outbox.find((o) => o.key === message.key);
+      if (action === 'create' && !eventId && earlierAttempts(own) > 0) return this.cancelUnrecorded(r, message.key, why);
+      return { done: 'skipped', why };
+    }
+    if (action === 'create') {
+      const event = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(message.key));
+      if (eventId !== event.id) await this.recordBooked(r, event);
       return { done: 'created', eventId: event.id };
     }
-    if (action === 'update') {
-      if (latest.cancelled) return { done: 'skipped', why: 'cancelled' };
-      if (latest.booking !== booking) return { done: 'skipped', why: 'moved_again' };
-      if (!eventId) throw this.notCreatedYet(record, eventBooking);
-      const moved = await gateway.updateEvent(organiser, eventId, {
-        ...hearingInvitation(school, record, latest),
-        start: latest.start!,
-        end: latest.end!,
-        attendees: hearingAttendees(school, record, latest),
-        online: latest.online,
-        location: latest.venue ?? '',
-      });
-      return { done: 'updated', eventId: moved.id };
-    }
-    if (action === 'cancel') {
-      if (!eventId) {
-        // The create went without making an event (it found the booking cancelled), or gave up: nothing to cancel.
-        const create = record.outbox.find((o) => o.key === `${record.id}:calendar:hearing:${stage}:${eventBooking}`);
-        if (create && (create.status === 'sent' || create.status === 'failed')) return { done: 'skipped', why: 'no_event' };
-        throw this.notCreatedYet(record, eventBooking);
+    return this.move(r, eventId);
+  }
+
+  /** The whole event for the latest details of the booking: a move queued meanwhile then finds it already right. */
+  private newEvent(r: Request): NewEvent {
+    const b = r.latest;
+    return {
+      ...hearingInvitation(r.school, r.record, b),
+      start: b.start!,
+      end: b.end!,
+      attendees: hearingAttendees(r.school, r.record, b),
+      online: b.online,
+      ...(b.venue ? { location: b.venue } : {}),
+    };
+  }
+
+  private async move(r: Request, eventId: string | undefined): Promise<Outcome> {
+    const { gateway, log } = this.opts;
+    const b = r.latest;
+    let id = eventId;
+    let online = this.eventOnline(r);
+    if (!id) {
+      const createKey = hearingCalendarKey(r.record.id, r.stage, r.eventBooking);
+      const create = r.record.outbox.find((o) => o.key === createKey);
+      if (!create || create.status === 'pending' || create.status === 'sending') throw this.notCreatedYet(r.record, r.eventBooking);
+      // The create gave up: the move makes the event, with the create's transactionId, so an event that create made after all comes back instead of a second one.
+      const made = await gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(createKey));
+      if (made.start.getTime() === b.start!.getTime() && made.end.getTime() === b.end!.getTime() && made.isOnlineMeeting === b.online) {
+        await this.recordBooked(r, made);
+        return { done: 'created', eventId: made.id };
       }
-      const b = chain.find((x) => x.booking === booking) ?? latest;
-      const when = b.start ? formatLetterDate(b.start.toISOString(), schoolContext(school).calendar.timezone.name) : b.hearingOn;
-      const reason = typeof d.reason === 'string' ? d.reason : b.cancelReason;
-      await gateway.cancelEvent(
-        organiser,
-        eventId,
-        `The complaints panel hearing for ${record.reference} on ${when} is cancelled.${reason ? ` Reason: ${reason}` : ''}`,
-      );
-      return { done: 'cancelled', eventId };
+      id = made.id;
+      online = made.isOnlineMeeting;
     }
-    throw new HearingEventError(
-      'NOT_A_HEARING_EVENT',
-      `The calendar request ${message.key} asks for ${JSON.stringify(action)}; expected create, update or cancel.`,
-      false,
+    if (online !== b.online) return this.recreate(r, id);
+    try {
+      // Never the body or isOnlineMeeting (see EventChanges in the gateway): the Teams meeting stays as it is.
+      const moved = await gateway.updateEvent(r.organiser, id, {
+        start: b.start!,
+        end: b.end!,
+        attendees: hearingAttendees(r.school, r.record, b),
+        location: b.venue ?? '',
+      });
+      if (id !== eventId) await this.recordBooked(r, moved);
+      return { done: 'updated', eventId: moved.id };
+    } catch (e) {
+      if (!eventGone(e)) throw e;
+      // Deleted in Outlook while the hearing stands: it gets a new event (this request's own transactionId).
+      log.warn({ event: 'hearing_event_gone', ...r.ids, eventId: id }, 'the hearing event was deleted in Outlook; a new one is made');
+      const made = await gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(r.message.key));
+      await this.recordBooked(r, made, id);
+      return { done: 'created', eventId: made.id };
+    }
+  }
+
+  /**
+   * A move between online and in person: Outlook keeps an online meeting online whatever an
+   * update says, so the hearing gets a new event (this request's own transactionId, so a retry
+   * finds it) and the old one is cancelled: moved, and the new invitation follows.
+   */
+  private async recreate(r: Request, oldId: string): Promise<Outcome> {
+    const b = r.latest;
+    const made = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(r.message.key));
+    const when = formatLetterDate(b.start!.toISOString(), schoolContext(r.school).calendar.timezone.name);
+    await this.cancelEvent(
+      r,
+      oldId,
+      `The complaints panel hearing for ${r.record.reference} has moved to ${when}, ${b.online ? 'online as a Microsoft Teams meeting' : 'in person'}; a new invitation is sent to you.${b.reason ? ` Reason: ${b.reason}` : ''}`,
     );
+    await this.recordBooked(r, made, oldId);
+    return { done: 'recreated', eventId: made.id };
+  }
+
+  private async cancel(r: Request, eventId: string | undefined, reason: string | undefined): Promise<Outcome> {
+    if (!eventId) {
+      const createKey = hearingCalendarKey(r.record.id, r.stage, r.eventBooking);
+      const create = r.record.outbox.find((o) => o.key === createKey);
+      // The create runs first: it finds the booking cancelled (or the case ended) and clears up after itself.
+      if (create && (create.status === 'pending' || create.status === 'sending')) throw this.notCreatedYet(r.record, r.eventBooking);
+      // A create that gave up after trying may have made the event: the same transactionId finds it.
+      if (create?.status === 'failed' && earlierAttempts(create) > 0) return this.cancelUnrecorded(r, createKey, 'create_failed', reason);
+      return { done: 'skipped', why: 'no_event' };
+    }
+    await this.cancelEvent(r, eventId, this.cancelComment(r, reason));
+    return { done: 'cancelled', eventId };
+  }
+
+  /**
+   * An event Graph may have made for `createKey` whose id the case never recorded: asking for the
+   * create again with the same transactionId gives that event back (or makes it now, so that the
+   * attendees' copy is withdrawn either way), and it is cancelled.
+   */
+  private async cancelUnrecorded(r: Request, createKey: string, why: string, reason?: string): Promise<Outcome> {
+    const made = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(createKey));
+    await this.cancelEvent(r, made.id, this.cancelComment(r, reason ?? r.latest.cancelReason ?? this.queuedCancelReason(r)));
+    this.opts.log.warn(
+      { event: 'hearing_event_unrecorded_cancelled', ...r.ids, eventId: made.id, why },
+      'a hearing event made by an earlier try but never recorded was found by its transactionId and cancelled',
+    );
+    return { done: 'cancelled', eventId: made.id };
+  }
+
+  /** Cancels the event; one already gone from the organiser's calendar (deleted in Outlook) counts as cancelled. */
+  private async cancelEvent(r: Request, eventId: string, comment: string): Promise<void> {
+    try {
+      await this.opts.gateway.cancelEvent(r.organiser, eventId, comment);
+    } catch (e) {
+      if (!eventGone(e)) throw e;
+      this.opts.log.info({ event: 'hearing_event_already_gone', ...r.ids, eventId }, 'the hearing event was already deleted in Outlook; nothing to cancel');
+    }
+  }
+
+  private cancelComment(r: Request, reason: string | undefined): string {
+    const b = r.chain.find((x) => x.booking === r.booking) ?? r.latest;
+    const when = b.start ? formatLetterDate(b.start.toISOString(), schoolContext(r.school).calendar.timezone.name) : b.hearingOn;
+    return `The complaints panel hearing for ${r.record.reference} on ${when} is cancelled.${reason ? ` Reason: ${reason}` : ''}`;
+  }
+
+  /** The reason of a cancel request queued for this event (withdraw and closeCase queue one without a hearing_cancelled). */
+  private queuedCancelReason(r: Request): string | undefined {
+    const item = r.record.outbox.find((o) => o.template === HEARING_EVENT && o.data.action === 'cancel' && Number(o.data.eventBooking) === r.eventBooking);
+    return typeof item?.data.reason === 'string' ? item.data.reason : undefined;
+  }
+
+  /** Whether the event is an online meeting now: as recorded when it was made, else as the booking before this move asked. */
+  private eventOnline(r: Request): boolean {
+    const booked = [...r.record.events]
+      .reverse()
+      .find((e) => e.type === 'hearing_booked' && e.stage === r.stage && e.details?.booking === r.eventBooking && typeof e.details.online === 'boolean');
+    if (booked) return booked.details!.online === true;
+    return (r.chain.at(-2) ?? r.chain[0]!).online;
   }
 
   private notCreatedYet(record: CaseRecord, booking: number): HearingEventError {
@@ -272,17 +417,18 @@ export class HearingEventSender implements Messenger {
     );
   }
 
-  /** Notes the event on the case (`hearing_booked`), as the system, retrying when someone saves the case meanwhile. */
-  private async recordBooked(
-    caseId: string,
-    stage: number,
-    booking: number,
-    event: { id: string; joinUrl: string | null; webLink: string | null },
-  ): Promise<void> {
+  /**
+   * Notes the event on the case (`hearing_booked`), as the system, retrying when someone saves
+   * the case meanwhile. It is noted against the booking that made the first event, so every
+   * booking that shares it (src/app/panel.ts stageBookings) has the new id; `forBooking` says
+   * which booking it was made for, `replaces` the event it took over from.
+   */
+  private async recordBooked(r: Request, event: CalendarEvent, replaces?: string): Promise<void> {
     const deps = this.opts.deps as Deps;
+    const { stage, eventBooking: booking } = r;
     for (let attempt = 1; ; attempt++) {
       try {
-        await applyToCase(deps, caseId, SYSTEM, undefined, (record) => {
+        await applyToCase(deps, r.record.id, SYSTEM, undefined, (record) => {
           if (stageBookings(record, stage).some((b) => b.booking === booking && b.eventId === event.id)) throw new AlreadyRecorded();
           return {
             events: [
@@ -292,8 +438,11 @@ export class HearingEventSender implements Messenger {
                 details: {
                   booking,
                   eventId: event.id,
+                  online: event.isOnlineMeeting,
                   ...(event.joinUrl ? { joinUrl: event.joinUrl } : {}),
                   ...(event.webLink ? { webLink: event.webLink } : {}),
+                  ...(r.latest.booking !== booking ? { forBooking: r.latest.booking } : {}),
+                  ...(replaces ? { replaces } : {}),
                 },
               },
             ],

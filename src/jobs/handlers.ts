@@ -37,6 +37,8 @@ import { AppError } from '../app/errors.js';
 import { SYSTEM, applyToCase, canSee, caseSummary, holders, outboxItem, schoolContext, type Deps, type SchoolContext } from '../app/caseFlow.js';
 import { MAX_ATTEMPTS } from '../app/memory.js';
 import type { CaseRecord, CaseStore, Messenger, OutboxItem, School, StoredDeadline } from '../app/ports.js';
+import { stageBookings } from '../app/panel.js';
+import { letterSuperseded } from '../letters/mailer.js';
 import type { Log } from '../log.js';
 
 export interface JobContext {
@@ -302,22 +304,32 @@ export interface LeaverItem {
   cases: Array<{ caseId: string; reference: string }>;
 }
 
-/** The school's leavers, each with the open cases still theirs that `personId` may see. */
+/** Is the open case still theirs: they handle it (assigned by name), or owe one of its open deadlines? */
+function stillHolds(c: CaseRecord, personId: string): boolean {
+  return c.state.status === 'open' && (c.state.handlerId === personId || c.state.deadlines.some((d) => d.open && d.ownerId === personId));
+}
+
+/**
+ * The school's leavers who still hold open cases that `personId` may see, each with those cases.
+ * A leaver whose cases have all gone to someone else (or closed) is no longer SLT's to act on,
+ * so they drop out of the digest instead of staying in it for good.
+ */
 export function leaverItems(school: School, casesOf: Map<string, CaseRecord[]>, personId: string): LeaverItem[] {
-  return school.people.flatMap((p) =>
-    p.left
-      ? [
-          {
-            personId: p.id,
-            name: p.name,
-            reason: p.left.reason,
-            on: p.left.on,
-            ...(p.left.managerName ? { managerName: p.left.managerName } : {}),
-            cases: (casesOf.get(p.id) ?? []).filter((c) => canSee(school, c, personId)).map((c) => ({ caseId: c.id, reference: c.reference })),
-          },
-        ]
-      : [],
-  );
+  return school.people.flatMap((p) => {
+    if (!p.left) return [];
+    const cases = (casesOf.get(p.id) ?? []).filter((c) => stillHolds(c, p.id) && canSee(school, c, personId));
+    if (!cases.length) return [];
+    return [
+      {
+        personId: p.id,
+        name: p.name,
+        reason: p.left.reason,
+        on: p.left.on,
+        ...(p.left.managerName ? { managerName: p.left.managerName } : {}),
+        cases: cases.map((c) => ({ caseId: c.id, reference: c.reference })),
+      },
+    ];
+  });
 }
 
 /** Every overdue item of the school the person may see (never a complaint about them), oldest first. */
@@ -360,7 +372,7 @@ export async function sendOverdueDigests(ctx: JobContext): Promise<DigestResult>
     for (const personId of waiting) {
       const items = overdueItems(school, cases, personId, now);
       const leavers = leaverItems(school, casesOf, personId);
-      if (!items.length && !leavers.some((l) => l.cases.length)) continue;
+      if (!items.length && !leavers.length) continue;
       const data = { school: school.name, date, count: items.length, items, ...(leavers.length ? { leavers } : {}) };
       const item = outboxItem(`${school.id}:digest:${date}:${personId}`, 'message', personId, 'overdue_digest', data, now);
       if (await deps.schools.claimDigest(school.id, `${date}:${personId}`, item)) {
@@ -433,9 +445,9 @@ export interface DrainResult {
   sent: number;
   /** Sends that failed and will be tried again (the item stays "sending" until it is stale). */
   retrying: number;
-  /** Items given up after MAX_ATTEMPTS. */
+  /** Items given up after MAX_ATTEMPTS, or at once when the error says trying again cannot help (`retryable: false`). */
   failed: number;
-  /** Nudges not sent because their deadline was met, moved or closed after they were queued. */
+  /** Nudges not sent because their deadline was met, moved or closed after they were queued; hearing invitations overtaken (src/letters/mailer.ts letterSuperseded). */
   superseded: number;
   /** Claimed but not started when the worker was stopped: back to pending. */
   released: number;
@@ -453,7 +465,9 @@ const DRAIN_CONCURRENCY = 8;
  * Sends what the outbox holds: claims items (pending ones, and ones left "sending" for 5 minutes
  * by a crashed worker or a failed send), sends each through the Messenger and marks it sent.
  * A failed send is tried again once it is stale, so every 5 minutes, up to MAX_ATTEMPTS; then
- * it is marked failed and logged as an error for the admin.
+ * it is marked failed and logged as an error for the admin. An error with `retryable: false`
+ * (GraphError, HearingEventError, ...) is marked failed at once; for a hearing's calendar request
+ * the person who booked the hearing is told (template hearing_event_failed).
  */
 export async function drainOutbox(ctx: JobContext, opts: { batch?: number; maxItems?: number } = {}): Promise<DrainResult> {
   const { deps } = ctx;
@@ -493,6 +507,33 @@ function complete(ctx: JobContext, c: Claimed, outcome: { sentAt: Date } | { err
   return c.caseId ? ctx.deps.cases.completeOutbox(c.caseId, c.item.key, outcome) : ctx.deps.schools.completeOutbox(c.schoolId!, c.item.key, outcome);
 }
 
+/** The message to the person who booked a hearing whose calendar request failed for good (bot/views.ts). */
+export const HEARING_EVENT_FAILED = 'hearing_event_failed';
+
+/**
+ * A hearing's calendar request failed for good: whoever booked the hearing (the `by` of its
+ * hearing_scheduled) is told, once per request (claimNudge under the request's key), so the
+ * convener learns the invitation is not in Outlook rather than finding out on the day.
+ */
+async function tellHearingBooker(ctx: JobContext, caseId: string, record: CaseRecord, item: OutboxItem, e: unknown): Promise<void> {
+  const stage = Number(item.data.stage);
+  const booking = Number(item.data.booking);
+  const ids = { key: item.key, caseId };
+  const by = stageBookings(record, stage).find((b) => b.booking === booking)?.by;
+  if (!by || by === SYSTEM) {
+    ctx.log.warn({ event: 'hearing_event_failure_untold', ...ids }, 'nobody booked this hearing by hand to tell that Outlook refused it');
+    return;
+  }
+  const data = { reference: record.reference, action: item.data.action, error: e instanceof Error ? e.message : String(e), stage };
+  const message = outboxItem(`${item.key}:failed`, 'message', by, HEARING_EVENT_FAILED, data, ctx.deps.clock.now());
+  try {
+    if (await ctx.deps.cases.claimNudge(caseId, `${HEARING_EVENT_FAILED}:${item.key}`, message))
+      ctx.log.info({ event: 'hearing_event_failure_told', ...ids, to: by }, 'the person who booked the hearing is told Outlook refused it');
+  } catch (err) {
+    ctx.log.error({ event: 'hearing_event_failure_untold', ...ids, err }, 'could not queue the message about a refused calendar request');
+  }
+}
+
 /** Is the deadline a queued nudge is about still open, with the same due date? */
 function nudgeStillDue(record: CaseRecord | undefined, item: OutboxItem): boolean {
   const n = item.data.nudge as { stage?: number; kind?: string; due?: string } | undefined;
@@ -509,6 +550,13 @@ async function deliver(ctx: JobContext, c: Claimed, record: CaseRecord | undefin
     ctx.log.info({ event: 'nudge_superseded', ...ids }, 'nudge not sent: its deadline changed after it was queued');
     return;
   }
+  const overtaken = record && item.kind === 'letter' ? letterSuperseded(record, item) : undefined;
+  if (overtaken) {
+    await complete(ctx, c, { error: `superseded: ${overtaken}`, retry: false });
+    result.superseded++;
+    ctx.log.info({ event: 'letter_superseded', ...ids, template: item.template }, `letter not sent: ${overtaken}`);
+    return;
+  }
   const schoolId = ids.schoolId;
   if (!schoolId) {
     await complete(ctx, c, { error: `case ${c.caseId} no longer exists`, retry: false });
@@ -520,10 +568,29 @@ async function deliver(ctx: JobContext, c: Claimed, record: CaseRecord | undefin
     await ctx.messenger.send({ key: item.key, kind: item.kind, to: item.to, template: item.template, data: item.data, schoolId, ...(c.caseId ? { caseId: c.caseId } : {}) });
   } catch (e) {
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    if (item.attempts >= MAX_ATTEMPTS) {
+    const why = e as { retryable?: unknown; code?: unknown; kind?: unknown; graphCode?: unknown; status?: unknown };
+    // Refused for good (a missing permission, a mailbox outside the app's access policy): trying again cannot help.
+    const refused = why.retryable === false;
+    if (refused || item.attempts >= MAX_ATTEMPTS) {
       await complete(ctx, c, { error, retry: false });
       result.failed++;
-      ctx.log.error({ event: 'message_failed', ...ids, attempts: item.attempts, error }, `gave up sending after ${item.attempts} attempts`);
+      const code = typeof why.code === 'string' ? why.code : typeof why.kind === 'string' ? why.kind : undefined;
+      ctx.log.error(
+        {
+          event: 'message_failed',
+          ...ids,
+          kind: item.kind,
+          template: item.template,
+          attempts: item.attempts,
+          code,
+          graphCode: why.graphCode,
+          status: why.status,
+          retryable: !refused,
+          error,
+        },
+        refused ? 'refused: not tried again' : `gave up sending after ${item.attempts} attempts`,
+      );
+      if (item.kind === 'calendar' && c.caseId && record) await tellHearingBooker(ctx, c.caseId, record, item, e);
     } else {
       // Left "sending": offered again once stale, so the next try is 5 minutes away.
       result.retrying++;

@@ -12,13 +12,18 @@
  *   for the school to print and post.
  * - A letter of a case whose personal data was removed (or that no longer exists) is skipped with
  *   a log line (`letter_skipped`); nothing is sent.
+ * - A hearing invitation overtaken while it waited (held for review, or behind a retry) is never
+ *   mailed: its hearing was cancelled, moved to a new time or place (a new invitation is queued),
+ *   or the complaint withdrawn or closed. It is logged (`letter_superseded`, ids only) and
+ *   recorded with transport "superseded"; the outbox drain checks the same first.
  * - Graph errors (busy after the gateway's retries, a missing Mail.Send permission, ...) are
  *   thrown on, after releasing the claim: the outbox tries again later.
  *
  * Log lines carry ids (key, case, school, template), never addresses or letter content.
  */
 import type { Deps } from '../app/caseFlow.js';
-import type { Clock, Complainant, Messenger, OutboxItem, OutgoingMessage } from '../app/ports.js';
+import type { CaseRecord, Clock, Complainant, Messenger, OutboxItem, OutgoingMessage } from '../app/ports.js';
+import { latestBooking } from '../app/panel.js';
 import type { GraphGateway } from '../graph/gateway.js';
 import type { Log } from '../log.js';
 import type { DeliveryLedger } from '../../bot/teamsMessenger.js';
@@ -62,6 +67,26 @@ export interface GraphLetterMailerOptions {
 /** How the letter went: by mail, or left for the school to post. */
 export type LetterTransport = 'mail' | 'post';
 
+export const HEARING_INVITATION_LETTER = 'hearing_invitation_letter';
+
+/**
+ * Why a queued letter must no longer go, or undefined. Only hearing invitations are overtaken:
+ * one whose booking is no longer the stage's latest active booking, unless the later booking
+ * changed only the panel (then no new letter was queued, and this one still tells the truth).
+ */
+export function letterSuperseded(record: Pick<CaseRecord, 'events' | 'outbox' | 'state'>, item: Pick<OutboxItem, 'template' | 'data'>): string | undefined {
+  if (item.template !== HEARING_INVITATION_LETTER) return undefined;
+  const stage = Number(item.data.stage);
+  const booking = Number(item.data.booking);
+  if (!Number.isInteger(stage) || !Number.isInteger(booking)) return undefined;
+  if (record.state.status !== 'open') return `the complaint was ${record.state.status.replace(/_/g, ' ')}`;
+  const latest = latestBooking(record as CaseRecord, stage);
+  if (!latest || latest.cancelled) return 'the hearing was cancelled';
+  if (latest.booking === booking) return undefined;
+  const newer = record.outbox.some((o) => o.template === HEARING_INVITATION_LETTER && Number(o.data.stage) === stage && Number(o.data.booking) > booking);
+  return newer ? 'the hearing was moved; a newer invitation is queued' : undefined;
+}
+
 /** By mail when the complainant gets email from the school (src/app/complainant.ts), else by post. */
 export function letterTransport(complainant: Pick<Complainant, 'email' | 'preferredContact'>): LetterTransport {
   return complainantGetsEmail(complainant) ? 'mail' : 'post';
@@ -97,7 +122,7 @@ export class GraphLetterMailer implements Messenger {
         events: { already: 'letter_already_delivered', failed: 'letter_send_failed' },
         busy: () => new LetterMailError('IN_PROGRESS', 'This letter is being sent by another worker just now; it will be checked again later.', true),
       },
-      async (): Promise<Done<{ transport: LetterTransport; edited: boolean } | undefined>> => {
+      async (): Promise<Done<{ transport: LetterTransport | 'superseded'; edited: boolean } | undefined>> => {
         const record = await this.opts.deps.cases.get(caseId);
         if (!record || record.purgedAt) {
           log.info(
@@ -105,6 +130,11 @@ export class GraphLetterMailer implements Messenger {
             'letter not sent: the case no longer holds personal data',
           );
           return { value: undefined, record: false };
+        }
+        const superseded = letterSuperseded(record, { template: message.template, data: message.data });
+        if (superseded) {
+          log.info({ event: 'letter_superseded', ...ids }, `letter not sent: ${superseded}`);
+          return { value: { transport: 'superseded', edited: false }, details: { attempts: 1, transport: 'superseded' } };
         }
         const school = await this.opts.deps.schools.get(record.schoolId);
         if (!school) throw new LetterMailError('NO_CASE', `The school ${record.schoolId} of case ${record.reference} was not found.`, false);

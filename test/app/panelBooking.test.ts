@@ -22,9 +22,10 @@ import { bookHearing } from '../../src/app/bookHearing.js';
 import { cancelHearing } from '../../src/app/cancelHearing.js';
 import { SYSTEM, schoolContext, type Deps } from '../../src/app/caseFlow.js';
 import { checkHearingResponses, currentHearing } from '../../src/app/checkHearingResponses.js';
-import { panelCandidates, panelProblems } from '../../src/app/panel.js';
-import type { CaseRecord, Messenger, School } from '../../src/app/ports.js';
+import { organiserChoices, panelCandidates, panelProblems } from '../../src/app/panel.js';
+import type { CaseRecord, Complainant, Messenger, School } from '../../src/app/ports.js';
 import { proposeHearingDates } from '../../src/app/proposeHearingDates.js';
+import { recordComplainantAnswer } from '../../src/app/recordComplainantAnswer.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
@@ -119,9 +120,10 @@ for (const [name, make] of storeVariants('panel_booking')) {
     };
 
     /** The case of the header comment, at Stage Four; the clock then reads Wed 25 Nov 2026, 10:00. */
-    const atStageFour = async (schoolId: string): Promise<CaseRecord> => {
+    const atStageFour = async (schoolId: string, complainant?: Complainant): Promise<CaseRecord> => {
       const r = await recordComplaint(deps, P.governanceLead, {
         ...parentComplaint(schoolId),
+        ...(complainant ? { complainant } : {}),
         stage: 2,
         about: { role: 'teacher', personId: P.teacher, personName: 'Tara Teacher' },
         duplicates: 'separate',
@@ -535,6 +537,198 @@ for (const [name, make] of storeVariants('panel_booking')) {
         ['2026-12-15', 'rejected', 'no_answer'],
       ]);
       expect(monday).toMatchObject({ rejected: 3, mayProceedInAbsence: true });
+    });
+
+    it('NMAT §14: the answer of a complainant who gets letters by post is recorded by the clerk, counts if it arrived within 5 school days, and is late after them', async () => {
+      const { schoolId, mail } = await newSchool();
+      const byPost: Complainant = {
+        name: 'Priya Parent',
+        email: COMPLAINANT,
+        address: '12 Acacia Avenue, Middlesbrough TS7 0AA',
+        relationship: 'parent of a pupil in Year 8',
+        preferredContact: 'letter',
+      };
+      const c = await atStageFour(schoolId, byPost);
+      // Nothing booked yet: no date to answer.
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'accepted' }))).toMatchObject({ code: 'NOT_ALLOWED' });
+      await book(c, mail, '2026-12-10T12:00'); // offered Wed 25 Nov
+      await drain();
+      // Not sent the Outlook invitation: the event invites the panel only.
+      expect(eventsOf(mail.gail)[0]!.attendees.map((a: { emailAddress: { address: string } }) => a.emailAddress.address)).not.toContain(COMPLAINANT);
+      const ctx = await ctxOf(schoolId);
+
+      // Offered Wed 25 Nov: 5 school days to answer = 26, 27, 30 Nov, 1, 2 Dec. With nothing recorded, Thu 3 Dec counts it as rejected.
+      clock.set('2026-12-03T09:00:00Z');
+      const silent = currentHearing((await deps.cases.get(c.id))!, ctx, clock.now())!;
+      expect(silent.complainant).toEqual({ answer: 'none', invited: false });
+      expect(silent.dates!.dates[0]).toMatchObject({ status: 'rejected', because: 'no_answer', answerBy: '2026-12-02' });
+
+      // Her letter accepting the date arrived on Tue 1 Dec; the clerk records it on Thu 3 Dec.
+      const before = (await deps.cases.get(c.id))!;
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'accepted', receivedOn: '2026-12-04' }))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'receivedOn',
+        userMessage: 'The answer cannot have arrived after today (Thursday 3 December 2026).',
+      });
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'accepted', receivedOn: '2026-11-24' }))).toMatchObject({
+        field: 'receivedOn',
+        userMessage: 'This date was offered on Wednesday 25 November 2026; the answer cannot have arrived before then.',
+      });
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'maybe' as 'accepted' }))).toMatchObject({
+        field: 'answer',
+      });
+      expect(await appError(recordComplainantAnswer(deps, P.panel1, { caseId: c.id, answer: 'accepted' }))).toMatchObject({ code: 'NOT_AUTHORISED' });
+      await unchanged(before);
+
+      const recorded = await recordComplainantAnswer(deps, P.governanceLead, {
+        caseId: c.id,
+        answer: 'accepted',
+        receivedOn: '2026-12-01',
+        note: 'letter dated 30 November',
+        expectedVersion: before.version,
+      });
+      expect(recorded.events.at(-1)).toMatchObject({
+        type: 'hearing_responses',
+        stage: 4,
+        by: P.governanceLead,
+        details: {
+          booking: 1,
+          answers: [
+            { who: 'complainant', answer: 'accepted', recordedBy: P.governanceLead, via: 'clerk', receivedOn: '2026-12-01', note: 'letter dated 30 November' },
+          ],
+        },
+      });
+      const accepted = currentHearing(recorded, ctx, clock.now())!;
+      expect(accepted.complainant).toEqual({ answer: 'accepted', invited: false, answeredOn: '2026-12-01', via: 'clerk', recordedBy: P.governanceLead });
+      expect(accepted.dates!.dates[0]).toMatchObject({ status: 'accepted', answeredOn: '2026-12-01' });
+      expect(accepted.dates).toMatchObject({ rejected: 0, mayProceedInAbsence: false });
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'accepted', receivedOn: '2026-12-01' }))).toMatchObject({
+        code: 'NOT_ALLOWED',
+      });
+
+      // She phones on Thu 3 Dec to decline instead: after the day to answer by, so the date counts as rejected for want of an answer in time.
+      const late = await recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'declined' });
+      const h = currentHearing(late, ctx, clock.now())!;
+      expect(h.complainant).toMatchObject({ answer: 'declined', answeredOn: '2026-12-03' });
+      expect(h.dates!.dates[0]).toMatchObject({
+        status: 'rejected',
+        because: 'no_answer',
+        answer: 'declined',
+        answeredOn: '2026-12-03',
+        answerBy: '2026-12-02',
+      });
+    });
+
+    it('NMAT §14: re-booking the same time (a new room) offers no new date, and the answer given to it carries over', async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId);
+      await book(c, mail, '2026-12-10T12:00'); // offered Wed 25 Nov
+      await drain();
+      const [event] = eventsOf(mail.gail);
+      standIn.setResponse(event!.id, COMPLAINANT, 'accepted', new Date('2026-11-25T16:00:00Z'));
+      await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      // Three changes of room over the next days, the time unchanged.
+      const rooms = ['meeting room 3', 'the library', 'the main hall'];
+      for (const [i, venue] of rooms.entries()) {
+        clock.set(`2026-11-${26 + i}T10:00:00Z`);
+        await book(c, mail, '2026-12-10T12:00', { venue, reason: `room ${i + 2} is needed for exams` });
+        await drain();
+      }
+      const record = (await deps.cases.get(c.id))!;
+      expect(record.events.filter((e) => e.type === 'hearing_scheduled')).toHaveLength(4);
+      // Outlook clears answers when an event is changed: that does not undo hers, and nothing new is recorded.
+      expect((await checkHearingResponses(deps, P.governanceLead, { caseId: c.id })).record.version).toBe(record.version);
+      // Weeks later, still one date, offered on Wed 25 Nov and accepted: nothing counts towards hearing it without her.
+      const h = currentHearing(record, await ctxOf(schoolId), new Date('2026-12-09T09:00:00Z'))!;
+      expect(h).toMatchObject({ booking: 4, venue: 'the main hall', complainant: { answer: 'accepted', answeredOn: '2026-11-25', via: 'outlook' } });
+      expect(h.dates!.dates).toEqual([expect.objectContaining({ hearingOn: '2026-12-10', offeredOn: '2026-11-25', answer: 'accepted', status: 'accepted' })]);
+      expect(h.dates).toMatchObject({ rejected: 0, mayProceedInAbsence: false });
+    });
+
+    it("answers read from Outlook go to the booking Outlook shows: a move not sent yet leaves them with the time before it; the card's calendar status follows the request", async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId);
+      await book(c, mail, '2026-12-10T12:00');
+      await drain();
+      const [event] = eventsOf(mail.gail);
+      clock.set('2026-11-26T10:00:00Z');
+      const moved = await book(c, mail, '2026-12-14T09:00', { reason: 'Pam cannot make the 10th' });
+      const ctx = await ctxOf(schoolId);
+      expect(currentHearing(moved, ctx, clock.now())).toMatchObject({ booking: 2, calendar: { status: 'pending' } });
+
+      // Before the move reaches Outlook, Pat accepts the invitation she has: Thu 10 Dec.
+      standIn.setResponse(event!.id, mail.pat, 'accepted', new Date('2026-11-26T10:30:00Z'));
+      const early = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      expect(early.record.events.at(-1)).toMatchObject({
+        type: 'hearing_responses',
+        details: { booking: 1, answers: [{ who: P.panel1, answer: 'accepted' }] },
+      });
+      expect(early.hearing!.members.map((m) => m.answer)).toEqual(['none', 'none', 'none']);
+
+      // Outlook refuses the move (H1's drain marks it failed with why): the answers stay with Thu 10 Dec, and the card says so.
+      const key = `${c.id}:calendar:hearing:4:2`;
+      await deps.cases.completeOutbox(c.id, key, { error: 'GraphError: The mailbox is not enabled for calendars.', retry: false });
+      standIn.setResponse(event!.id, mail.pam, 'declined', new Date('2026-11-26T11:00:00Z'));
+      const refused = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      expect(refused.record.events.at(-1)).toMatchObject({ details: { booking: 1, answers: [{ who: P.panel2, answer: 'declined' }] } });
+      expect(refused.hearing).toMatchObject({ booking: 2, calendar: { status: 'failed', error: 'GraphError: The mailbox is not enabled for calendars.' } });
+      expect(refused.hearing!.members.map((m) => m.answer)).toEqual(['none', 'none', 'none']);
+
+      // Sent: from then on the answers are to Mon 14 Dec.
+      await deps.cases.completeOutbox(c.id, key, { sentAt: clock.now() });
+      standIn.setResponse(event!.id, mail.ian, 'accepted', new Date('2026-11-26T12:00:00Z'));
+      const sent = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      expect(sent.record.events.at(-1)).toMatchObject({ details: { booking: 2 } });
+      expect(sent.hearing).toMatchObject({ booking: 2, calendar: { status: 'sent' } });
+      expect(sent.hearing!.members.find((m) => m.id === P.panel3)!.answer).toBe('accepted');
+    });
+
+    it('the invitation comes from the mailbox of someone who may convene the hearing, never from that of the person complained about', async () => {
+      const { schoolId, mail } = await newSchool();
+      // Tara Teacher, whom the complaint is about, is also in SLT here, with a mailbox.
+      const school = (await deps.schools.get(schoolId))!;
+      const tara = `tara.teacher.${schoolId}@nunthorpe.example`;
+      const people = school.people.map((p) => (p.id === P.teacher ? { ...p, email: tara, roles: [...p.roles, 'slt'] } : p));
+      await deps.schools.save({ ...school, people });
+      const c = await atStageFour(schoolId);
+      const ctx = await ctxOf(schoolId);
+      // Gail (the clerk, acting), then SLT with a mailbox: Hana Head and Dev Deputy; not Tara.
+      expect(organiserChoices(ctx, c, P.governanceLead).map((o) => [o.email, o.as])).toEqual([
+        [mail.gail, 'you'],
+        [mail.hana, 'SLT'],
+        [mail.dev, 'SLT'],
+      ]);
+      const who = `Use your own (${mail.gail}), Hana Head's (${mail.hana}) or Dev Deputy's (${mail.dev}).`;
+      expect(await appError(book(c, { ...mail, gail: tara }, '2026-12-10T12:00'))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'organiser',
+        userMessage: `${tara} is the mailbox of someone the complaint is about, so it cannot send the invitation. ${who}`,
+      });
+      expect(await appError(proposeHearingDates(deps, P.governanceLead, { caseId: c.id, memberIds: PANEL, organiser: mail.pat }))).toMatchObject({
+        field: 'organiser',
+        userMessage: `The invitation must come from the mailbox of someone at Nunthorpe Academy who may convene the hearing; ${mail.pat} is not one. ${who}`,
+      });
+      await unchanged(c);
+      const booked = await book(c, { ...mail, gail: mail.dev.toUpperCase() }, '2026-12-10T12:00');
+      expect(booked.outbox.find((o) => o.kind === 'calendar')).toMatchObject({ to: mail.dev, data: { organiser: mail.dev } });
+    });
+
+    it('a complaint about a role with nobody named keeps every holder of that role off the panel and out of the organiser choices', async () => {
+      const { schoolId, mail } = await newSchool();
+      const r = await recordComplaint(deps, P.governanceLead, {
+        ...parentComplaint(schoolId),
+        stage: 4,
+        about: { role: 'head_of_school' },
+        duplicates: 'separate',
+      });
+      if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
+      const ctx = await ctxOf(schoolId);
+      const hana = panelCandidates(ctx, r.case).find((x) => x.id === P.headOfSchool);
+      expect(hana).toMatchObject({ name: 'Hana Head', excluded: 'the complaint is about the Head of School' });
+      expect(panelProblems(ctx, r.case, [P.panel1, P.headOfSchool, P.panel3])).toEqual([
+        'Hana Head cannot sit on this panel: the complaint is about the Head of School.',
+      ]);
+      expect(organiserChoices(ctx, r.case, P.governanceLead).map((o) => o.email)).not.toContain(mail.hana);
     });
 
     it('MIET: the hearing falls within 14 working days of the request, with the papers 3 working days before it', async () => {

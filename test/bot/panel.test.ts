@@ -17,15 +17,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBot, type Bot } from '../../bot/app.js';
 import type { CardData, CardName, PanelBookingCard } from '../../bot/cardTypes.js';
 import { messageToCard } from '../../bot/views.js';
-import type { Deps } from '../../src/app/caseFlow.js';
+import { bookHearing } from '../../src/app/bookHearing.js';
+import { SYSTEM, type Deps } from '../../src/app/caseFlow.js';
+import { checkHearingResponses } from '../../src/app/checkHearingResponses.js';
 import type { CaseRecord, OutgoingMessage, School } from '../../src/app/ports.js';
+import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphCalendarBooking, HearingEventSender } from '../../src/graph/hearingCalendar.js';
 import { drainOutbox } from '../../src/jobs/handlers.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryDraftStore } from '../../src/store/drafts.js';
 import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
-import { P, nmatAtStageFour, nmatSchool, storeVariants, type StoreVariant } from '../helpers/app.js';
+import { P, nmatAtStageFour, nmatSchool, stageThreeComplaint, storeVariants, type StoreVariant } from '../helpers/app.js';
 import { boundRender, pressButton } from '../helpers/teams.js';
 import { errorUnder, inputs, submission, textOf, type Card } from '../e2e/harness.js';
 
@@ -165,7 +168,8 @@ describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%
     // The invitation goes from the clerk's own calendar unless she says otherwise; online by default.
     expect(inputs(choose.card).organiser!.value).toBe(GAIL);
     expect(inputs(choose.card).online!.value).toBe('true');
-    expect(inputs(choose.card).durationMinutes!.value).toBe('120');
+    // The length is bound as a number: the number field would show a string as empty.
+    expect(inputs(choose.card).durationMinutes!.value).toBe(120);
     expect(textOf(choose.card)).toContain('Eve Principal: decided stage 3');
   });
 
@@ -249,7 +253,7 @@ describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%
       when: 'Wed 9 Dec 2026, 10:30-12:30',
       where: 'Meeting room 2, and a Teams meeting',
       organiser: GAIL,
-      invitation: "Not sent yet: it goes out from the organiser's Outlook calendar shortly",
+      invitation: 'Sending the Outlook invitation',
       members: [
         { name: 'Pat Panel', answer: 'No answer yet', declined: false },
         { name: 'Pam Panel', answer: 'No answer yet', declined: false },
@@ -418,6 +422,171 @@ describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%
     const member = as(await invoke(bot, P.panel1, 'panel.open', { caseId: record.id }), 'message');
     expect(member.title).toBe('Not yours to book');
     expect(as(await invoke(bot, P.panel1, 'case.open', { caseId: record.id }), 'case-task').can.bookPanel).toBe(false);
+    await bot.settled();
+  });
+});
+
+/**
+ * The same school, a complainant who asked for letters by post (so no Outlook invitation for her),
+ * and her complaint received straight at Stage Four on Tue 24 Nov 2026, 08:30: the same window,
+ * Tue 8 Dec to Tue 15 Dec. Her answer to the date comes by phone or letter, and the clerk's card
+ * stays usable while the system notes the Outlook event and reads answers behind it.
+ */
+describe.each(storeVariants('bot_panel_answer'))('the complainant’s answer, and cards the system changed behind (%s)', (_label, make) => {
+  let v: StoreVariant;
+  let standIn: GraphStandIn;
+  let deps: Deps;
+  let bot: Bot;
+  let record: CaseRecord;
+  let drain: () => Promise<void>;
+  const gail = (verb: string, data: Record<string, unknown>) => invoke(bot, P.governanceLead, verb, data);
+  const press = (shown: Shown, verb: string, typed: Record<string, string> = {}) => invoke(bot, P.governanceLead, verb, submission(shown.card, verb, typed));
+  const stored = async () => (await deps.cases.get(record.id))!;
+  const PANEL = `${P.panel1},${P.panel2},${P.panel3}`;
+  let booked: Shown;
+
+  beforeAll(async () => {
+    v = await make();
+    standIn = await graphOfTheSchool();
+    const gateway = standInGateway(standIn);
+    deps = { ...v.deps, calendar: new GraphCalendarBooking(gateway) };
+    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render: boundRender, log: silentLogger(), clock: v.clock });
+    await deps.schools.save(panelSchool());
+    v.clock.set('2026-11-24T08:30:00Z');
+    const r = await recordComplaint(deps, P.governanceLead, {
+      ...stageThreeComplaint(),
+      stage: 4,
+      complainant: {
+        name: 'Priya Parent',
+        address: '12 Acacia Avenue, Middlesbrough TS7 0AA',
+        relationship: 'Parent of a pupil in Year 8',
+        preferredContact: 'letter',
+      },
+    });
+    if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
+    record = r.case;
+    v.clock.set('2026-11-24T09:00:00Z');
+    const calendar = new HearingEventSender({ deps, gateway, deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
+    drain = async () => {
+      await drainOutbox({ deps, log: silentLogger(), messenger: { send: async (m) => (m.kind === 'calendar' ? calendar.send(m) : undefined) } });
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await standIn?.close();
+    await v?.close?.();
+  });
+
+  it('the organiser is chosen from the mailboxes that may send it, and a length changed before Back comes back in the number field', async () => {
+    const choose = await gail('panel.open', { caseId: record.id, version: record.version });
+    const organiser = inputs(choose.card).organiser!;
+    expect(organiser.type).toBe('Input.ChoiceSet');
+    expect(organiser.value).toBe(GAIL);
+    // Gail (the clerk, and the one booking), then SLT: Hana Head and Dev Deputy. Nobody else's calendar.
+    expect((organiser.choices as Array<{ value: string }>).map((c) => c.value)).toEqual([GAIL, email('Hana Head'), email('Dev Deputy')]);
+    const dates = await press(choose, 'panel.propose', { memberIds: PANEL, durationMinutes: '90', organiser: email('Dev Deputy') });
+    expect(panel(dates).date!.choice).toMatchObject({ durationMinutes: '90', organiser: email('Dev Deputy') });
+    const back = await press(dates, 'panel.back');
+    expect(inputs(back.card).durationMinutes!.value).toBe(90);
+    expect(inputs(back.card).organiser!.value).toBe(email('Dev Deputy'));
+    // Someone else's mailbox, sent all the same (an old card, a crafted request), is refused under the field.
+    const pat = await press(choose, 'panel.propose', { memberIds: PANEL, organiser: PAT });
+    expect(errorUnder(pat.card, 'organiser')).toMatch(
+      new RegExp(
+        `^The invitation must come from the mailbox of someone at Nunthorpe Academy who may convene the hearing; ${PAT.replace(/\./g, '\\.')} is not one\\. Use your own`,
+      ),
+    );
+  });
+
+  it('booked for a complainant who gets letters by post: the card says her answer is to be recorded here, and that the invitation is on its way', async () => {
+    const choose = await gail('panel.open', { caseId: record.id });
+    const dates = await press(choose, 'panel.propose', { memberIds: PANEL });
+    booked = await press(dates, 'panel.book');
+    const b = panel(booked);
+    expect(b.notice).toMatch(/The Outlook invitation goes to the panel, and the invitation letter to the complainant is on its way\.$/);
+    expect(b.booked!.invitationProblem).toBeUndefined();
+    expect(b.booked).toMatchObject({
+      invitation: 'Sending the Outlook invitation',
+      complainant: 'told by letter (they asked for letters by post)',
+      answer: {
+        text: 'No answer yet.',
+        // Offered Tue 24 Nov: 5 school days to answer = 25, 26, 27, 30 Nov, 1 Dec.
+        how: 'They are not sent the Outlook invitation (they asked for letters by post), so their answer must be recorded here when it arrives, by phone, letter or email. With no answer by Tue 1 Dec 2026, this date counts as rejected (NMAT §14).',
+      },
+    });
+    expect(textOf(booked.card)).toContain("The complainant's answer");
+  });
+
+  it('her answer from a card drawn before the Outlook event was noted: errors under the fields, then recorded on the current version', async () => {
+    const drawnAt = (await stored()).version;
+    await drain(); // the system notes the Outlook event on the case
+    const now = await stored();
+    expect(now.version).toBeGreaterThan(drawnAt);
+    expect(now.events.at(-1)).toMatchObject({ type: 'hearing_booked', by: SYSTEM });
+
+    const unchosen = panel(await press(booked, 'panel.answer', { answerNote: 'phoned the office' }));
+    expect(unchosen.errors).toEqual({ complainantAnswer: 'Choose whether the complainant accepted or declined this date.' });
+    v.clock.set('2026-11-26T10:00:00Z');
+    const future = await press(booked, 'panel.answer', { complainantAnswer: 'declined', answerReceivedOn: '2026-11-27', answerNote: 'phoned the office' });
+    expect(errorUnder(future.card, 'answerReceivedOn')).toBe('The answer cannot have arrived after today (Thursday 26 November 2026).');
+    expect(inputs(future.card).answerNote!.value).toBe('phoned the office');
+    expect((await stored()).version).toBe(now.version);
+
+    const done = panel(await press(booked, 'panel.answer', { complainantAnswer: 'declined', answerReceivedOn: '2026-11-25', answerNote: 'phoned the office' }));
+    expect(done.notice).toBe(
+      "The complainant's answer is recorded: they declined the hearing on Wed 9 Dec 2026, 10:30-12:30 (answer received Wed 25 Nov 2026).",
+    );
+    expect(done.booked!.answer.text).toBe('Declined on Wed 25 Nov 2026, recorded by Gail Clerk.');
+    expect(done.booked!.dates).toEqual([{ hearingOn: 'Wed 9 Dec 2026', offeredOn: 'offered Tue 24 Nov 2026', status: 'Rejected' }]);
+    expect(done.booked!.invitation).toBe("Sent from the organiser's Outlook calendar");
+    expect((await stored()).events.at(-1)).toMatchObject({
+      type: 'hearing_responses',
+      by: P.governanceLead,
+      details: { booking: 1, answers: [{ who: 'complainant', answer: 'declined', via: 'clerk', note: 'phoned the office' }] },
+    });
+  });
+
+  it('a cancellation from a card someone changed behind keeps the reason typed; one the system changed behind goes ahead', async () => {
+    const old = await gail('panel.open', { caseId: record.id });
+    // Dev Deputy (SLT) moves the hearing meanwhile.
+    await bookHearing(deps, P.deputy, {
+      caseId: record.id,
+      start: '2026-12-10T09:00',
+      memberIds: [P.panel1, P.panel2, P.panel3],
+      organiser: GAIL,
+      venue: 'Meeting room 2',
+      reason: 'the complainant cannot come on the 9th',
+    });
+    const refused = await press(old, 'panel.cancel', { cancelReason: 'The chair of the panel is ill' });
+    expect(panel(refused).notice).toBe(
+      'Dev Deputy changed this complaint after this card was drawn. Nothing was saved: check it as it stands now, and press Yes, cancel the hearing again if it is still right.',
+    );
+    expect(inputs(refused.card).cancelReason!.value).toBe('The chair of the panel is ill');
+    expect((await stored()).events.filter((e) => e.type === 'hearing_cancelled')).toEqual([]);
+
+    // Outlook refuses the move (the drain marks the request failed): the card says so and what to do.
+    const key = `${record.id}:calendar:hearing:4:2`;
+    await deps.cases.completeOutbox(record.id, key, { error: 'GraphError: The mailbox is not enabled for calendars.', retry: false });
+    const failed = await gail('panel.open', { caseId: record.id });
+    expect(panel(failed).booked).toMatchObject({
+      invitation: 'Refused by Outlook',
+      invitationProblem:
+        'Outlook refused the invitation: The mailbox is not enabled for calendars. Check the organiser mailbox with your IT admin, then book again.',
+    });
+    expect(textOf(failed.card)).toContain('Invitation: Refused by Outlook');
+    expect(textOf(failed.card)).toContain('Outlook refused the invitation: The mailbox is not enabled for calendars.');
+
+    // Sent after all; then the hourly check records Pat's answer as the system, behind this card.
+    await deps.cases.completeOutbox(record.id, key, { sentAt: v.clock.now() });
+    await drain();
+    const card = await gail('panel.open', { caseId: record.id });
+    standIn.setResponse([...standIn.events.keys()][0]!, PAT, 'accepted');
+    const checked = await checkHearingResponses(deps, SYSTEM, { caseId: record.id });
+    expect(checked.record.version).toBeGreaterThan(panel(card).header.version);
+    const cancelled = panel(await press(card, 'panel.cancel', { cancelReason: 'The chair of the panel is ill' }));
+    expect(cancelled.step).toBe('choose');
+    expect(cancelled.notice).toMatch(/^Hearing cancelled by Gail Clerk on Thu 26 Nov 2026\./);
+    expect((await stored()).events.at(-1)).toMatchObject({ type: 'hearing_cancelled', by: P.governanceLead, reason: 'The chair of the panel is ill' });
     await bot.settled();
   });
 });

@@ -13,6 +13,18 @@ const { late: _late, timeLimit: _limit, ...onTime } = samples['intake-details'];
 const { handlerName: _handler, ...unassigned } = samples['case-task'].header;
 const { notice: _notice, ...quiet } = samples['case-task'];
 const { when: _when, ...heldLetter } = samples['letter-preview'];
+const bookedStep = panelSteps.find(([, d]) => d.step === 'booked')![1];
+const refusedInvitation: CardData['panel-booking'] = {
+  ...bookedStep,
+  values: { complainantAnswer: 'declined', answerReceivedOn: '2026-12-09', answerNote: 'by phone' },
+  errors: { answerReceivedOn: 'The answer cannot have arrived after today (Tuesday 8 December 2026).' },
+  booked: {
+    ...bookedStep.booked!,
+    invitation: 'Refused by Outlook',
+    invitationProblem:
+      'Outlook refused the invitation: The mailbox is not enabled for calendars. Check the organiser mailbox with your IT admin, then book again.',
+  },
+};
 
 /** The other shapes each card is sent in: empty lists, optional parts missing, other levels. */
 const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> = [
@@ -27,7 +39,13 @@ const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> =
   [
     'task nobody may act on',
     'case-task',
-    { ...quiet, header: unassigned, can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, bookPanel: false }, values: {}, errors: {} },
+    {
+      ...quiet,
+      header: unassigned,
+      can: { acknowledge: false, outcome: false, extend: false, reassign: false, escalate: false, bookPanel: false },
+      values: {},
+      errors: {},
+    },
   ],
   ['task without deadlines', 'case-task', { ...quiet, deadlines: [], errors: {} }],
   ['case view without history', 'case-view', { ...samples['case-view'], history: [] }],
@@ -35,8 +53,13 @@ const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> =
   ['nudge due soon', 'nudge', { ...samples.nudge, level: 'due_soon' }],
   ['nudge due today', 'nudge', { ...samples.nudge, level: 'due_today' }],
   ['digest with nothing overdue', 'digest', { ...samples.digest, items: [] }],
-  ['task at a panel stage with the hearing booked', 'case-task', { ...quiet, can: { ...quiet.can, bookPanel: true }, hearing: 'Tue 15 Dec 2026, 10:00-12:00', errors: {} }],
+  [
+    'task at a panel stage with the hearing booked',
+    'case-task',
+    { ...quiet, can: { ...quiet.can, bookPanel: true }, hearing: 'Tue 15 Dec 2026, 10:00-12:00', errors: {} },
+  ],
   ...panelSteps.map(([label, data]) => [label, 'panel-booking', data] as ['panel booking', 'panel-booking', CardData['panel-booking']]),
+  ['panel booking: Outlook refused the invitation, an answer with an error', 'panel-booking', refusedInvitation],
   ['letter already sent, read-only', 'letter-preview', { ...heldLetter, editable: false, status: 'Sent by Hana Head on Tue 10 Nov 2026, 10:25.' }],
   [
     'letter with a problem in its text',
@@ -121,6 +144,21 @@ describe('cards rendered by the Adaptive Cards JS renderer in Chromium', () => {
     expect(gone.visibleText).toContain('Sent by Hana Head on Tue 10 Nov 2026, 10:25.');
     expect(gone.visibleText).toContain('Dear Priya Parent,');
     expect(gone.visibleText).not.toContain('Send now');
+  });
+
+  it('the panel choice shows the length in the number field and the organiser chosen', async () => {
+    const r = await renderClean(renderCard('panel-booking', samples['panel-booking']));
+    expect(r.inputValues).toMatchObject({ durationMinutes: '90', organiser: 'gail.clerk@nunthorpe.org.uk', online: 'true' });
+  });
+
+  it("the booked hearing keeps the complainant's answer as typed, the error under its date, and says Outlook refused the invitation", async () => {
+    const r = await renderClean(renderCard('panel-booking', refusedInvitation));
+    expect(r.inputValues).toMatchObject({ complainantAnswer: 'declined', answerReceivedOn: '2026-12-09', answerNote: 'by phone' });
+    const at = (s: string) => r.visibleText.indexOf(s);
+    expect(at('The answer cannot have arrived after today')).toBeGreaterThan(at('The day their answer arrived'));
+    expect(at('Note (optional)')).toBeGreaterThan(at('The answer cannot have arrived after today'));
+    expect(r.visibleText).toContain('Outlook refused the invitation: The mailbox is not enabled for calendars.');
+    expect(r.visibleText).toContain('Record their answer');
   });
 
   it('the check itself notices a card the renderer does not accept', async () => {

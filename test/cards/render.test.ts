@@ -60,7 +60,8 @@ const FORMS = {
   'intake-outcome': ['desiredOutcome'],
   'intake-review': ['duplicates'],
   'case-task': ['outcome', 'decision', 'extendKind', 'extendDue', 'extendReason', 'reassignTo', 'reassignReason', 'escalateGrounds'],
-  'panel-booking': ['memberIds', 'organiser', 'venue', 'online', 'durationMinutes'],
+  // durationMinutes is a number field, bound to a number (tested under "panel booking").
+  'panel-booking': ['memberIds', 'organiser', 'venue', 'online'],
   'letter-preview': ['text'],
 } as const satisfies Partial<Record<CardName, readonly string[]>>;
 type FormName = keyof typeof FORMS;
@@ -82,12 +83,14 @@ describe('card templates', () => {
     }
   });
 
-  it('every input has a label, and its value is bound to values.<its id>', () => {
+  it('every input has a label, and its value is bound to values.<its id> (a number field to a number beside the values)', () => {
     for (const name of CARD_NAMES) {
       for (const { node } of inputs(template(name))) {
         expect(node.label, `${name} ${String(node.id)}`).toEqual(expect.any(String));
         if (String(node.id).includes('${')) continue; // setup's one-per-role inputs
-        expect(node.value, `${name} ${String(node.id)}`).toBe(`\${values.${String(node.id)}}`);
+        // The renderer reads a string in Input.Number as empty: values holds strings, so numbers are bound from elsewhere.
+        if (node.type === 'Input.Number') expect(node.value, `${name} ${String(node.id)}`).toMatch(new RegExp(`^\\$\\{\\w+\\.${String(node.id)}\\}$`));
+        else expect(node.value, `${name} ${String(node.id)}`).toBe(`\${values.${String(node.id)}}`);
       }
     }
   });
@@ -415,16 +418,37 @@ describe('panel booking', () => {
     expect(input(card, 'memberIds').node.choices).toEqual(data.choose!.candidates.map((c) => ({ title: c.title, value: c.id })));
     expect(input(card, 'memberIds').node.value).toBe(data.values.memberIds);
     expect(text).toContain('Tom Teacher: the complaint is about them');
-    expect(executes(card).map((a) => [a.verb, a.data, a.associatedInputs])).toEqual([['panel.propose', { caseId: CASE_ID, version: 6 }, 'auto']]);
+    expect(executes(card).map((a) => [a.verb, a.data, a.associatedInputs])).toEqual([['panel.propose', { caseId: CASE_ID, version: 6, events: 9 }, 'auto']]);
+    // The invitation comes from one of the mailboxes offered, not any address typed.
+    expect(input(card, 'organiser').node).toMatchObject({
+      type: 'Input.ChoiceSet',
+      value: data.values.organiser,
+      choices: data.choose!.organisers.map((o) => ({ title: o.title, value: o.value })),
+    });
+  });
+
+  it('choose: the length is bound as a number, so the number field shows it (and a length changed before Back)', () => {
+    const data = samples['panel-booking'];
+    expect(input(renderCard('panel-booking', data), 'durationMinutes').node.value).toBe(90);
+    const back = renderCard('panel-booking', {
+      ...data,
+      choose: { ...data.choose!, durationMinutes: 45 },
+      errors: { durationMinutes: 'A hearing lasts at least 30 minutes.' },
+    });
+    expect(input(back, 'durationMinutes').node.value).toBe(45);
+    expect(after(back, 'durationMinutes')?.text).toBe('A hearing lasts at least 30 minutes.');
   });
 
   it('date: the window, the proposals with "another date" last, and Book and Back carrying the panel chosen', () => {
     const card = renderCard('panel-booking', date!);
     expect(strings(card)).toContain(date!.date!.window);
-    expect(input(card, 'slot').node.choices).toEqual([...date!.date!.slots.map((s) => ({ title: s.title, value: s.value })), { title: 'Another date and time (type it below)', value: 'other' }]);
+    expect(input(card, 'slot').node.choices).toEqual([
+      ...date!.date!.slots.map((s) => ({ title: s.title, value: s.value })),
+      { title: 'Another date and time (type it below)', value: 'other' },
+    ]);
     expect(after(card, 'reason')?.text).toBe(date!.errors.reason);
     expect(inputs(card).filter((o) => o.node.isRequired)).toEqual([]); // Back must always work
-    const carried = { caseId: CASE_ID, version: 6, ...date!.date!.choice };
+    const carried = { caseId: CASE_ID, version: 6, events: 9, ...date!.date!.choice };
     expect(executes(card).map((a) => [a.verb, a.data])).toEqual([
       ['panel.book', carried],
       ['panel.back', carried],
@@ -442,15 +466,48 @@ describe('panel booking', () => {
     expect(text).toContain(`[Join the Teams meeting](${booked!.booked!.joinUrl})`);
     expect([...objects(card)].find((o) => o.node.text === 'Declined')!.node.color).toBe('attention');
     expect(text).toContain('Rejected: no answer by Mon 30 Nov 2026');
+    const seen = { caseId: CASE_ID, version: 7, events: 11 };
     expect(executes(card).map((a) => [a.verb, a.data])).toEqual([
-      ['panel.responses', { caseId: CASE_ID, version: 7 }],
-      ['panel.reschedule', { caseId: CASE_ID, version: 7 }],
-      ['panel.cancel', { caseId: CASE_ID, version: 7 }],
+      ['panel.answer', seen],
+      ['panel.responses', seen],
+      ['panel.reschedule', seen],
+      ['panel.cancel', seen],
     ]);
     expect(input(card, 'cancelReason').node.isRequired).toBe(true);
+    expect(text).toContain("Sent from the organiser's Outlook calendar");
     expect(text.join('\n')).not.toContain('may go ahead');
-    const absent = strings(renderCard('panel-booking', { ...booked!, booked: { ...booked!.booked!, mayProceed: 'The hearing may go ahead in their absence (NMAT §14).' } }));
+    const absent = strings(
+      renderCard('panel-booking', { ...booked!, booked: { ...booked!.booked!, mayProceed: 'The hearing may go ahead in their absence (NMAT §14).' } }),
+    );
     expect(absent).toContain('The hearing may go ahead in their absence (NMAT §14).');
+  });
+
+  it("booked: the complainant's answer, how it reaches the school, and its fields kept with each error under its own", () => {
+    const card = renderCard('panel-booking', booked!);
+    const text = strings(card);
+    expect(text).toEqual(expect.arrayContaining(["The complainant's answer", 'No answer yet.', booked!.booked!.answer.how]));
+    expect(input(card, 'complainantAnswer').node.choices).toEqual([
+      { title: 'Accepted', value: 'accepted' },
+      { title: 'Declined', value: 'declined' },
+    ]);
+    expect(input(card, 'answerReceivedOn').node.type).toBe('Input.Date');
+    expect(execute(card, 'panel.answer')).toMatchObject({ title: 'Record their answer', associatedInputs: 'auto' });
+    const fields = ['complainantAnswer', 'answerReceivedOn', 'answerNote'];
+    for (const f of fields) expect(isErrorBlock(after(card, f)), f).toBe(false);
+    const typed = { complainantAnswer: 'declined', answerReceivedOn: '2026-12-01', answerNote: 'by phone to the office' };
+    const errors = Object.fromEntries(fields.map((f) => [f, `Problem with ${f}.`]));
+    const wrong = renderCard('panel-booking', { ...booked!, values: typed, errors });
+    for (const f of fields) {
+      expect(input(wrong, f).node.value, f).toBe(typed[f as keyof typeof typed]);
+      expect(after(wrong, f)?.text, f).toBe(errors[f]);
+    }
+  });
+
+  it('booked: an invitation Outlook refused is shown in the attention colour with what to do', () => {
+    const invitationProblem = 'Outlook refused the invitation: The mailbox is not found. Check the organiser mailbox with your IT admin, then book again.';
+    const card = renderCard('panel-booking', { ...booked!, booked: { ...booked!.booked!, invitation: 'Refused by Outlook', invitationProblem } });
+    expect([...objects(card)].find((o) => o.node.text === invitationProblem)!.node.color).toBe('attention');
+    expect(strings(renderCard('panel-booking', booked!)).join('\n')).not.toContain('Outlook refused');
   });
 
   it('a member declined: who, the next free times, and a button to open the booking', () => {

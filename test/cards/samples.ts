@@ -210,8 +210,9 @@ export const samples: { [N in CardName]: CardData[N] } = {
   'panel-booking': {
     step: 'choose',
     header: panelHeader,
+    eventCount: 9,
     rule: PANEL_RULE,
-    values: { memberIds: `${P.panel1},${P.panel2}`, organiser: 'gail.clerk@nunthorpe.org.uk', venue: '', online: 'true', durationMinutes: '120' },
+    values: { memberIds: `${P.panel1},${P.panel2}`, organiser: 'gail.clerk@nunthorpe.org.uk', venue: '', online: 'true', durationMinutes: '90' },
     errors: { memberIds: 'One member must be independent of the school (NMAT §14): choose one marked independent.' },
     choose: {
       ruleStatus: 'Not met yet: choose 1 more member, and one independent of the school.',
@@ -225,6 +226,11 @@ export const samples: { [N in CardName]: CardData[N] } = {
         { name: 'Tom Teacher', why: 'the complaint is about them' },
         { name: 'Hana Head', why: 'handled stage 2' },
       ],
+      organisers: [
+        { value: 'gail.clerk@nunthorpe.org.uk', title: 'Gail Clerk (gail.clerk@nunthorpe.org.uk)' },
+        { value: 'dev.deputy@nunthorpe.org.uk', title: 'Dev Deputy (dev.deputy@nunthorpe.org.uk)' },
+      ],
+      durationMinutes: 90,
     },
   },
   'letter-preview': letterPreview(),
@@ -261,7 +267,13 @@ function letterPreview(): CardData['letter-preview'] {
   };
 }
 
-const panelChoice = { memberIds: `${P.panel1},${P.panel2},${P.panel3}`, organiser: 'gail.clerk@nunthorpe.org.uk', venue: 'Meeting room 2', online: 'true', durationMinutes: '120' };
+const panelChoice = {
+  memberIds: `${P.panel1},${P.panel2},${P.panel3}`,
+  organiser: 'gail.clerk@nunthorpe.org.uk',
+  venue: 'Meeting room 2',
+  online: 'true',
+  durationMinutes: '120',
+};
 
 /** The panel booking card's other steps (the sample above is its first). */
 export const panelSteps: Array<[string, CardData['panel-booking']]> = [
@@ -270,6 +282,7 @@ export const panelSteps: Array<[string, CardData['panel-booking']]> = [
     {
       step: 'date',
       header: panelHeader,
+      eventCount: 9,
       rule: PANEL_RULE,
       values: { slot: 'other', otherStart: '2027-01-08 10:00', reason: '' },
       errors: { reason: 'This date is outside the window the policy allows: give the reason.' },
@@ -292,8 +305,10 @@ export const panelSteps: Array<[string, CardData['panel-booking']]> = [
     {
       step: 'booked',
       header: { ...panelHeader, version: 7 },
+      eventCount: 11,
       rule: PANEL_RULE,
-      notice: 'Hearing booked by Gail Clerk on Mon 23 Nov 2026: Tue 15 Dec 2026, 10:00-12:00. The invitations and the letter to the complainant are on their way.',
+      notice:
+        'Hearing booked by Gail Clerk on Mon 23 Nov 2026: Tue 15 Dec 2026, 10:00-12:00. The invitations and the letter to the complainant are on their way.',
       values: {},
       errors: {},
       booked: {
@@ -301,13 +316,17 @@ export const panelSteps: Array<[string, CardData['panel-booking']]> = [
         where: 'Meeting room 2, and a Teams meeting',
         joinUrl: 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_example',
         organiser: 'gail.clerk@nunthorpe.org.uk',
-        invitation: 'Sent from Outlook',
+        invitation: "Sent from the organiser's Outlook calendar",
         members: [
           { name: 'Pat Panel', answer: 'Accepted', declined: false },
           { name: 'Pam Panel', answer: 'Declined', declined: true },
           { name: 'Ian Independent', answer: 'No answer yet', declined: false },
         ],
-        complainant: 'invited by letter; no answer yet',
+        complainant: 'told by letter (they asked for letters by post)',
+        answer: {
+          text: 'No answer yet.',
+          how: 'They are not sent the Outlook invitation (they asked for letters by post), so their answer must be recorded here when it arrives, by phone, letter or email. With no answer by Tue 8 Dec 2026, this date counts as rejected (NMAT §14).',
+        },
         dates: [
           { hearingOn: 'Tue 8 Dec 2026', offeredOn: 'offered Mon 23 Nov 2026', status: 'Rejected: no answer by Mon 30 Nov 2026' },
           { hearingOn: 'Tue 15 Dec 2026', offeredOn: 'offered Tue 1 Dec 2026', status: 'Waiting for an answer by Tue 8 Dec 2026' },

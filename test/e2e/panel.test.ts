@@ -263,4 +263,14 @@ describe('the clerk books, moves and cancels the panel hearing from Teams, again
     expect(JSON.stringify(service!.logs)).not.toContain(PRIYA);
     expect(JSON.stringify(service!.logs)).not.toContain('detention');
   });
+
+  it('moving the hearing kept its Teams meeting: the update carried the time, attendees and place, never the body', () => {
+    const patch = eventCalls().find((r) => r.method === 'PATCH')!;
+    expect(Object.keys(patch.body).sort()).toEqual(['attendees', 'end', 'location', 'start']);
+    const [event] = [...graph.events.values()].map((e) => e.event);
+    expect(event).toMatchObject({ isOnlineMeeting: true, onlineMeeting: { joinUrl: expect.stringMatching(/^https:\/\/teams\.microsoft\.com\//) } });
+    // The invitation names the case and the stage, not a time that a move would leave stale.
+    expect(event!.body.content).toContain(record.reference);
+    expect(event!.body.content).not.toMatch(/December|09:00/);
+  });
 });

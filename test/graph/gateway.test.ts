@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadGraphConfig } from '../../src/graph/config.js';
 import { GraphError } from '../../src/graph/errors.js';
-import type { GraphGatewayOptions } from '../../src/graph/gateway.js';
+import type { EventChanges, GraphGatewayOptions } from '../../src/graph/gateway.js';
 import { GraphStandIn, standInGateway } from './graphStandIn.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -316,6 +316,44 @@ describe('events', () => {
     expect(rs[2]!.body).toEqual({ start: { dateTime: '2026-03-11T15:30:00', timeZone: 'UTC' }, end: { dateTime: '2026-03-11T17:00:00', timeZone: 'UTC' } });
     expect(rs[3]!.body).toEqual({ Comment: 'The hearing is cancelled; a new date will follow.' });
     expect((await g.getEvent(CLERK, ev.id)).isCancelled).toBe(true);
+  });
+
+  it('a move sends only start, end, attendees and location, so the Teams meeting survives it', async () => {
+    const g = gateway();
+    const ev = await g.createEvent(CLERK, hearing, 'case-42-panel-4');
+    expect(ev.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
+    // Whatever else the caller's object holds is left out: a new body would disable the meeting.
+    const changes = {
+      start: new Date('2026-03-12T09:00:00Z'),
+      end: new Date('2026-03-12T10:30:00Z'),
+      location: 'Library',
+      html: '<p>new</p>',
+      subject: 's',
+      online: false,
+    };
+    const moved = await g.updateEvent(CLERK, ev.id, changes as EventChanges);
+    const patch = standIn.graphRequests().at(-1)!;
+    expect(patch.method).toBe('PATCH');
+    expect(patch.body).toEqual({
+      start: { dateTime: '2026-03-12T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-12T10:30:00', timeZone: 'UTC' },
+      location: { displayName: 'Library' },
+    });
+    expect(moved).toMatchObject({ isOnlineMeeting: true, joinUrl: ev.joinUrl, location: 'Library', subject: hearing.subject });
+  });
+
+  it('the stand-in plays Graph: a PATCH with a new body drops an online meeting, and isOnlineMeeting cannot be turned off', async () => {
+    const ev = await gateway().createEvent(CLERK, hearing, 'case-42-panel-5');
+    const token = standIn.tokensIssued.at(-1)!;
+    const patch = (body: unknown) =>
+      fetch(`${standIn.baseUrl}/users/${CLERK}/events/${encodeURIComponent(ev.id)}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<{ isOnlineMeeting: boolean; onlineMeeting: { joinUrl: string } | null }>);
+    expect(await patch({ isOnlineMeeting: false })).toMatchObject({ isOnlineMeeting: true, onlineMeeting: { joinUrl: ev.joinUrl } });
+    expect(await patch({ body: { contentType: 'HTML', content: '<p>Moved</p>' } })).toMatchObject({ isOnlineMeeting: false, onlineMeeting: null });
+    expect((await gateway().getEvent(CLERK, ev.id)).joinUrl).toBeNull();
   });
 
   it('an event that no longer exists is a clear 404', async () => {

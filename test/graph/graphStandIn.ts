@@ -9,7 +9,8 @@
  * - POST /v1.0/$batch                                    { requests: [{id, method, url}] } -> { responses: [{id, status, headers, body}] }
  * - POST /v1.0/users/{m}/calendar/getSchedule            { value: [scheduleInformation] }
  * - POST /v1.0/users/{m}/events                          201 event; the same transactionId returns the same event
- * - PATCH /v1.0/users/{m}/events/{id}                    200 event
+ * - PATCH /v1.0/users/{m}/events/{id}                    200 event; a new `body` on an online meeting drops its Teams
+ *                                                        meeting (joinUrl null), and isOnlineMeeting cannot be turned off
  * - POST /v1.0/users/{m}/events/{id}/cancel              202
  * - GET  /v1.0/users/{m}/events/{id}                     200 event with attendee responses
  * - POST /v1.0/users/{m}/sendMail                        202
@@ -19,6 +20,7 @@
  * `failNext(n, { status: 429, retryAfter: 1 })` or `{ status: 503 }` makes the next n Graph calls
  * (or, with `inBatch: true`, the next n requests inside $batch bodies) answer that status instead.
  * `deny(pattern)` answers 403 to matching calls, like a missing permission or an access policy.
+ * `deleteEvent(id)` plays someone deleting the event in Outlook.
  * `standInGateway(standIn)` is the real gateway wired to it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -185,6 +187,11 @@ export class GraphStandIn {
     a.status = { response, time: at.toISOString() };
   }
 
+  /** Someone deletes the event in Outlook: calls on it then answer 404 ErrorItemNotFound. */
+  deleteEvent(eventId: string): void {
+    if (!this.events.delete(eventId)) throw new Error(`stand-in: no event ${eventId}`);
+  }
+
   /** Recorded calls to Graph (not the token endpoint). */
   graphRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path.startsWith('/v1.0/'));
@@ -322,9 +329,21 @@ export class GraphStandIn {
       if (p.length === 4 && method === 'GET') return { status: 200, body: this.select(stored.event, query.$select) };
       if (p.length === 4 && method === 'PATCH') {
         const e = stored.event;
-        for (const k of ['subject', 'body', 'start', 'end', 'location', 'isOnlineMeeting', 'onlineMeetingProvider']) if (body[k] !== undefined) e[k] = body[k];
+        const wasOnline = e.isOnlineMeeting === true;
+        for (const k of ['subject', 'body', 'start', 'end', 'location']) if (body[k] !== undefined) e[k] = body[k];
         if (body.attendees) e.attendees = this.attendees(body.attendees);
-        if (e.isOnlineMeeting && !e.onlineMeeting) e.onlineMeeting = { joinUrl: `https://teams.microsoft.com/l/meetup-join/${randomUUID()}` };
+        // Turning a meeting online makes its Teams meeting; after that Outlook ignores isOnlineMeeting (it stays online).
+        if (body.isOnlineMeeting === true && !wasOnline) {
+          e.isOnlineMeeting = true;
+          e.onlineMeetingProvider = body.onlineMeetingProvider ?? 'teamsForBusiness';
+          e.onlineMeeting = { joinUrl: `https://teams.microsoft.com/l/meetup-join/${randomUUID()}` };
+        }
+        // A new body without the meeting blob disables the online meeting (Graph "Update event", body property).
+        if (wasOnline && body.body !== undefined) {
+          e.isOnlineMeeting = false;
+          e.onlineMeetingProvider = 'unknown';
+          e.onlineMeeting = null;
+        }
         return { status: 200, body: e };
       }
       if (p.length === 5 && p[4] === 'cancel' && method === 'POST') {
@@ -392,7 +411,7 @@ export class GraphStandIn {
       return err(400, 'ErrorInvalidRequest', "Your request can't be completed. The start and end of the event are required.");
     const txKey = body.transactionId ? `${mailbox}|${body.transactionId}` : undefined;
     const existing = txKey ? this.transactions.get(txKey) : undefined;
-    if (existing) return { status: 201, body: this.events.get(existing)!.event };
+    if (existing && this.events.has(existing)) return { status: 201, body: this.events.get(existing)!.event };
     const id = `AAMkAD${randomBytes(18).toString('base64url')}=`;
     const online = body.isOnlineMeeting === true;
     const event = {

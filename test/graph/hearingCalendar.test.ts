@@ -16,11 +16,14 @@ import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { bookHearing } from '../../src/app/bookHearing.js';
 import { cancelHearing } from '../../src/app/cancelHearing.js';
 import type { Deps } from '../../src/app/caseFlow.js';
+import { closeCase } from '../../src/app/closeCase.js';
+import { latestBooking } from '../../src/app/panel.js';
 import type { CaseRecord, Complainant, OutgoingMessage } from '../../src/app/ports.js';
 import { proposeHearingDates } from '../../src/app/proposeHearingDates.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
+import { withdraw } from '../../src/app/withdraw.js';
 import { createGraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
 import {
   FREE_BUSY_INTERVAL_MINUTES,
@@ -29,6 +32,8 @@ import {
   HearingEventSender,
   hearingTransactionId,
 } from '../../src/graph/hearingCalendar.js';
+import { drainOutbox } from '../../src/jobs/handlers.js';
+import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
 import { P, TestClock, memoryDeps, nmatSchool, parentComplaint } from '../helpers/app.js';
@@ -247,7 +252,9 @@ describe('HearingEventSender', () => {
     expect(html).toContain('Nunthorpe Academy');
     expect(html).toContain(record.reference);
     expect(html).toContain('stage 4 (Trust Response: Panel Hearing)');
-    expect(html).toContain('Thursday 10 December 2026 at 12:00 to 14:00');
+    // No time in the body: the event carries it, and a move never rewrites the body (that would end the Teams meeting).
+    expect(html).toContain('The date, time and place are those of this invitation');
+    expect(html).not.toMatch(/December|12:00|14:00/);
     // Nothing of the complaint: not what happened, not what they want, not who they are.
     for (const secret of ['detention', 'explanation', 'Priya', 'Tara', record.summary.slice(0, 20)]) expect(html).not.toContain(secret);
 
@@ -302,7 +309,7 @@ describe('HearingEventSender', () => {
     expect(deliveries.records.get(message.key)).toMatchObject({ status: 'delivered' });
   });
 
-  it('a move waits for the event to exist, then moves that event; a cancel cancels it with the reason', async () => {
+  it('a move waits for the event to exist, then moves that event (time, attendees and place only: the Teams meeting stays); a cancel cancels it with the reason', async () => {
     const { deps, clock, record } = await stageFour();
     const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
     const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
@@ -313,7 +320,6 @@ describe('HearingEventSender', () => {
       memberIds: PANEL,
       organiser: CLERK,
       venue: 'Main hall',
-      online: false,
       reason: 'Pam cannot make the 10th',
     });
     const move = calendarMessage(moved, `${record.id}:calendar:hearing:4:2`);
@@ -328,16 +334,19 @@ describe('HearingEventSender', () => {
     await sender.send(calendarMessage(first, `${record.id}:calendar:hearing:4:1`));
     const [stored] = newEvents();
     const eventId = stored!.id;
+    const joinUrl = stored!.onlineMeeting.joinUrl;
+    expect(joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
     await sender.send(move);
     const patch = standIn.graphRequests().filter((r) => r.method === 'PATCH');
     expect(patch.map((r) => r.path)).toEqual([`/v1.0/users/${CLERK}/events/${eventId}`]);
-    expect(patch[0]!.body).toMatchObject({
+    // Only what moves: a body would disable the Teams meeting (Graph "Update event"), so none is sent.
+    expect(patch[0]!.body).toEqual({
       start: { dateTime: '2026-12-14T09:00:00', timeZone: 'UTC' },
       end: { dateTime: '2026-12-14T11:00:00', timeZone: 'UTC' },
-      isOnlineMeeting: false,
+      attendees: [PAT, PAM, IAN, COMPLAINANT].map((address) => ({ emailAddress: { address, name: expect.any(String) }, type: 'required' })),
       location: { displayName: 'Main hall' },
     });
-    expect(patch[0]!.body.body.content).toContain('Monday 14 December 2026 at 09:00');
+    expect(standIn.events.get(eventId)!.event).toMatchObject({ isOnlineMeeting: true, onlineMeeting: { joinUrl } });
 
     const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'the complaint was withdrawn' });
     await sender.send(calendarMessage(cancelled, `${record.id}:calendar:hearing:4:cancel:2`));
@@ -378,5 +387,259 @@ describe('HearingEventSender', () => {
     expect(e).toMatchObject({ code: 'IN_PROGRESS', retryable: true });
     expect(eventPosts()).toHaveLength(0);
     expect(lines.filter((l) => l.event === 'hearing_event_failed')).toEqual([]);
+  });
+});
+
+describe('HearingEventSender: what Graph cannot do, done another way', () => {
+  const key = (record: CaseRecord, tail: string) => `${record.id}:calendar:hearing:4:${tail}`;
+  const sent = (deps: Deps, log = silentLogger()) => new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log });
+
+  it('moving an online hearing to in person makes a new in-person event with its own transactionId and cancels the Teams one (Outlook keeps an online meeting online)', async () => {
+    const { deps, clock, record } = await stageFour();
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await sent(deps).send(calendarMessage(first, key(record, '1')));
+    const [online] = newEvents();
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-14T09:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      venue: 'Main hall',
+      online: false,
+      reason: 'The complainant asked to meet in person',
+    });
+    standIn.clearRequests();
+    const { log, lines } = memoryLogger('calendar');
+    await sent(deps, log).send(calendarMessage(moved, key(record, '2')));
+
+    const calls = standIn.graphRequests();
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /v1.0/users/${CLERK}/events`, `POST /v1.0/users/${CLERK}/events/${online!.id}/cancel`]);
+    expect(calls[0]!.body).toMatchObject({
+      start: { dateTime: '2026-12-14T09:00:00', timeZone: 'UTC' },
+      isOnlineMeeting: false,
+      location: { displayName: 'Main hall' },
+      transactionId: hearingTransactionId(key(record, '2')),
+    });
+    expect(calls[1]!.body.Comment).toBe(
+      `The complaints panel hearing for ${record.reference} has moved to Monday 14 December 2026 at 09:00, in person; a new invitation is sent to you. Reason: The complainant asked to meet in person`,
+    );
+    const inPerson = newEvents().find((e) => e.id !== online!.id)!;
+    expect(inPerson).toMatchObject({ isOnlineMeeting: false, onlineMeeting: null, isCancelled: false });
+    expect(standIn.events.get(online!.id)!.event.isCancelled).toBe(true);
+
+    // The case follows the new event: a later cancel cancels it, not the old one.
+    const after = (await deps.cases.get(record.id))!;
+    expect(after.events.at(-1)).toMatchObject({
+      type: 'hearing_booked',
+      details: { booking: 1, forBooking: 2, eventId: inPerson.id, online: false, replaces: online!.id },
+    });
+    expect(latestBooking(after, 4)).toMatchObject({ booking: 2, eventId: inPerson.id });
+    // The card shows no Teams link for the in-person hearing.
+    expect(latestBooking(after, 4)!.joinUrl).toBeUndefined();
+    expect(lines.find((l) => l.event === 'hearing_event_recreated')).toMatchObject({ key: key(record, '2'), eventId: inPerson.id });
+    const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    standIn.clearRequests();
+    await sent(deps).send(calendarMessage(cancelled, key(record, 'cancel:2')));
+    expect(standIn.graphRequests().map((r) => r.path)).toEqual([`/v1.0/users/${CLERK}/events/${inPerson.id}/cancel`]);
+    expect(newEvents()).toHaveLength(2);
+  });
+
+  it('an event deleted in Outlook: a move makes a new event for the hearing, and a cancel of a deleted event counts as done', async () => {
+    const { deps, clock, record } = await stageFour();
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await sent(deps).send(calendarMessage(first, key(record, '1')));
+    const [deleted] = newEvents();
+    standIn.deleteEvent(deleted!.id);
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-11T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pam cannot make the 10th',
+    });
+    standIn.clearRequests();
+    const { log, lines } = memoryLogger('calendar');
+    await sent(deps, log).send(calendarMessage(moved, key(record, '2')));
+    expect(standIn.graphRequests().map((r) => [r.method, r.status])).toEqual([
+      ['PATCH', 404],
+      ['POST', 201],
+    ]);
+    expect(standIn.graphRequests()[1]!.body).toMatchObject({
+      start: { dateTime: '2026-12-11T12:00:00', timeZone: 'UTC' },
+      isOnlineMeeting: true,
+      transactionId: hearingTransactionId(key(record, '2')),
+    });
+    const [made] = newEvents();
+    expect(latestBooking((await deps.cases.get(record.id))!, 4)).toMatchObject({ booking: 2, eventId: made!.id, joinUrl: made!.onlineMeeting.joinUrl });
+    expect(lines.find((l) => l.event === 'hearing_event_gone')).toMatchObject({ key: key(record, '2'), eventId: deleted!.id });
+
+    standIn.deleteEvent(made!.id);
+    const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    const deliveries = new MemoryDeliveryLedger();
+    const cancelLog = memoryLogger('calendar');
+    const message = calendarMessage(cancelled, key(record, 'cancel:2'));
+    await new HearingEventSender({ deps, gateway: gateway(), deliveries, log: cancelLog.log }).send(message);
+    expect(standIn.graphRequests().at(-1)).toMatchObject({ path: `/v1.0/users/${CLERK}/events/${made!.id}/cancel`, status: 404 });
+    expect(cancelLog.lines.find((l) => l.event === 'hearing_event_already_gone')).toMatchObject({ eventId: made!.id });
+    expect(deliveries.records.get(message.key)).toMatchObject({ status: 'delivered' });
+  });
+
+  it("a move whose create gave up makes the event itself, at the new time, asking with the create's transactionId", async () => {
+    const { deps, clock, record } = await stageFour();
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    // The outbox tried the create and gave up on it (Graph never made the event).
+    await deps.cases.claimOutbox(deps.clock.now(), deps.clock.now(), 10);
+    await deps.cases.completeOutbox(record.id, key(record, '1'), { error: 'gave up', retry: false });
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-11T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pam cannot make the 10th',
+    });
+    await sent(deps).send(calendarMessage(moved, key(record, '2')));
+    expect(eventPosts().map((r) => [r.body.transactionId, r.body.start.dateTime])).toEqual([[hearingTransactionId(key(record, '1')), '2026-12-11T12:00:00']]);
+    expect(standIn.graphRequests().filter((r) => r.method === 'PATCH')).toEqual([]);
+    const [made] = newEvents();
+    expect(latestBooking((await deps.cases.get(record.id))!, 4)).toMatchObject({ booking: 2, eventId: made!.id });
+  });
+
+  it('an event Graph made but the case never recorded (the worker died) is found by its transactionId and cancelled when the hearing is cancelled', async () => {
+    const { deps, clock, record } = await stageFour();
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    const createKey = key(record, '1');
+    // Graph makes the event, then the connection drops: the worker never hears of it.
+    const dropping: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/events')) throw new TypeError('fetch failed: socket hang up');
+      return res;
+    };
+    const deliveries = new MemoryDeliveryLedger();
+    const others = new RecordingMessenger(clock);
+    const drainWith = (s: HearingEventSender) =>
+      drainOutbox({ deps, messenger: { send: (m) => (m.kind === 'calendar' ? s.send(m) : others.send(m)) }, log: silentLogger() });
+    const dying = new HearingEventSender({ deps, gateway: gateway({ fetch: dropping, retry: { maxAttempts: 1 } }), deliveries, log: silentLogger() });
+    expect(await drainWith(dying)).toMatchObject({ retrying: 1 });
+    expect(newEvents()).toHaveLength(1);
+    expect(latestBooking((await deps.cases.get(record.id))!, 4)!.eventId).toBeUndefined();
+
+    clock.advance(60_000);
+    await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    const { log, lines } = memoryLogger('calendar');
+    const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries, log });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(5 * 60_000 + 1000);
+      await drainWith(sender);
+    }
+    const [event] = newEvents();
+    expect(newEvents()).toHaveLength(1);
+    expect(event).toMatchObject({ isCancelled: true, cancelComment: expect.stringContaining('Reason: The chair is ill') });
+    expect(eventPosts().map((r) => r.body.transactionId)).toEqual([hearingTransactionId(createKey), hearingTransactionId(createKey)]);
+    const after = (await deps.cases.get(record.id))!;
+    expect(after.outbox.filter((o) => o.kind === 'calendar').map((o) => [o.key, o.status])).toEqual([
+      [createKey, 'sent'],
+      [key(record, 'cancel:1'), 'sent'],
+    ]);
+    expect(lines.find((l) => l.event === 'hearing_event_unrecorded_cancelled')).toMatchObject({
+      key: createKey,
+      eventId: event!.id,
+      why: 'cancelled_before_created',
+    });
+  });
+
+  it('a create that gave up after Graph made its event: the cancel finds the event by the same transactionId and cancels it', async () => {
+    const { deps, record } = await stageFour();
+    const booked = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    const createKey = key(record, '1');
+    const dropping: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/events')) throw new TypeError('fetch failed: socket hang up');
+      return res;
+    };
+    const dying = new HearingEventSender({
+      deps,
+      gateway: gateway({ fetch: dropping, retry: { maxAttempts: 1 } }),
+      deliveries: new MemoryDeliveryLedger(),
+      log: silentLogger(),
+    });
+    await expect(dying.send(calendarMessage(booked, createKey))).rejects.toThrow(/socket hang up/);
+    // The outbox tried it (one attempt) and gave up on it.
+    await deps.cases.claimOutbox(deps.clock.now(), deps.clock.now(), 10);
+    await deps.cases.completeOutbox(record.id, createKey, { error: 'gave up', retry: false });
+    const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    expect(cancelled.outbox.find((o) => o.key === createKey)).toMatchObject({ status: 'failed', attempts: 1 });
+    await sent(deps).send(calendarMessage(cancelled, key(record, 'cancel:1')));
+    expect(newEvents()).toHaveLength(1);
+    expect(newEvents()[0]).toMatchObject({ isCancelled: true, cancelComment: expect.stringContaining('Reason: The chair is ill') });
+  });
+});
+
+describe('HearingEventSender when the complaint ends with a hearing still to come', () => {
+  const key = (record: CaseRecord, tail: string) => `${record.id}:calendar:hearing:4:${tail}`;
+
+  it('withdrawing cancels the Outlook event with the reason; a move still queued is not applied to the withdrawn case', async () => {
+    const { deps, clock, record } = await stageFour();
+    const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await sender.send(calendarMessage(first, key(record, '1')));
+    const [event] = newEvents();
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-14T09:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pam cannot make the 10th',
+    });
+    const withdrawn = await withdraw(deps, P.governanceLead, { caseId: record.id, reason: 'The family moved away', confirmedInWriting: true });
+    expect(withdrawn.state.status).toBe('withdrawn');
+    expect(withdrawn.events.at(-1)).toMatchObject({ type: 'withdrawn', details: { hearingCancelled: { stage: 4, booking: 2 } } });
+    expect(withdrawn.outbox.find((o) => o.key === key(record, 'cancel:2'))).toMatchObject({
+      kind: 'calendar',
+      to: CLERK,
+      template: 'hearing_event',
+      data: { action: 'cancel', stage: 4, booking: 2, eventBooking: 1, organiser: CLERK, reference: record.reference, reason: 'the complaint was withdrawn' },
+    });
+
+    standIn.clearRequests();
+    const { log, lines } = memoryLogger('calendar');
+    const late = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log });
+    await late.send(calendarMessage(moved, key(record, '2')));
+    expect(standIn.graphRequests()).toEqual([]);
+    expect(lines.find((l) => l.event === 'hearing_event_skipped')).toMatchObject({ key: key(record, '2'), why: 'case_withdrawn' });
+    await late.send(calendarMessage(withdrawn, key(record, 'cancel:2')));
+    expect(standIn.graphRequests().map((r) => r.path)).toEqual([`/v1.0/users/${CLERK}/events/${event!.id}/cancel`]);
+    // The hearing as the attendees last had it (the move never reached Outlook, but the case's latest booking is what is cancelled).
+    expect(standIn.graphRequests()[0]!.body.Comment).toBe(
+      `The complaints panel hearing for ${record.reference} on Monday 14 December 2026 at 09:00 is cancelled. Reason: the complaint was withdrawn`,
+    );
+    expect(standIn.events.get(event!.id)!.event.isCancelled).toBe(true);
+  });
+
+  it('closing before the event was made: the create is skipped, the cancel finds nothing to cancel, and Graph is never called', async () => {
+    const { deps, clock, record } = await stageFour();
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    const closed = await closeCase(deps, P.governanceLead, { caseId: record.id, reason: 'Resolved informally at a meeting with the family' });
+    expect(closed.outbox.find((o) => o.key === key(record, 'cancel:1'))!.data).toMatchObject({ action: 'cancel', reason: 'the complaint was closed' });
+    const sender = new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
+    const others = new RecordingMessenger(clock);
+    for (let i = 0; i < 3; i++) {
+      await drainOutbox({ deps, messenger: { send: (m) => (m.kind === 'calendar' ? sender.send(m) : others.send(m)) }, log: silentLogger() });
+      clock.advance(5 * 60_000 + 1000);
+    }
+    expect(standIn.graphRequests()).toEqual([]);
+    expect((await deps.cases.get(record.id))!.outbox.filter((o) => o.kind === 'calendar').map((o) => o.status)).toEqual(['sent', 'sent']);
+  });
+
+  it('closing after the hearing is over queues no cancellation', async () => {
+    const { deps, clock, record } = await stageFour();
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    clock.set('2026-12-10T14:00:00Z'); // the hearing ran 12:00-14:00
+    const closed = await closeCase(deps, P.governanceLead, { caseId: record.id, reason: 'Resolved at the hearing' });
+    expect(closed.outbox.filter((o) => o.data.action === 'cancel')).toEqual([]);
+    expect(closed.events.at(-1)!.details).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assignHandler } from '../../src/app/assignHandler.js';
 import { schoolContext, type Deps } from '../../src/app/caseFlow.js';
+import { NO_EMAIL, panelCandidates } from '../../src/app/panel.js';
 import type { CaseRecord, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphDirectory } from '../../src/graph/directory.js';
@@ -102,7 +103,8 @@ describe.each(storeVariants('jobs_directory'))('directory.check (%s)', (_name, m
     standIn.users.get(P.headOfSchool)!.accountEnabled = false;
     clock.set('2026-11-09T06:30:00Z');
     standIn.clearRequests();
-    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 1, back: 0, recomputed: 2, failed: 0 });
+    // Nobody had an email address at the school: each is given the directory's.
+    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 1, back: 0, emails: 15, recomputed: 2, failed: 0 });
     // Everyone in one pass of $batch (15 people: one call), and her manager once.
     expect(standIn.graphRequests().map((r) => `${r.method} ${decodeURIComponent(r.path)}`)).toEqual([
       'POST /v1.0/$batch',
@@ -181,7 +183,7 @@ describe.each(storeVariants('jobs_directory'))('directory.check (%s)', (_name, m
     // by role (the first head of school).
     addEveryone();
     clock.set('2026-11-11T06:30:00Z');
-    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 0, back: 1, recomputed: 2, failed: 0 });
+    expect(await checkDirectory(ctx)).toEqual({ schools: 1, people: 15, left: 0, back: 1, emails: 0, recomputed: 2, failed: 0 });
     hana = (await deps.schools.get('nunthorpe'))!.people.find((p) => p.id === P.headOfSchool)!;
     expect(hana).not.toHaveProperty('left');
     caseA = await get(a);
@@ -237,6 +239,56 @@ describe.each(storeVariants('jobs_directory'))('directory.check (%s)', (_name, m
     expect(card).toContain('Account deleted, noticed Mon 9 Nov 2026');
     expect(card).not.toContain('Their manager');
   });
+  it('a leaver drops out of SLT’s digest once the complaints they held are reassigned, though other things are still overdue', async () => {
+    const c = await complaint(deps);
+    await assignHandler(deps, P.headOfSchool, { caseId: c.id, personId: P.deputy, reason: 'Hana is on a course this week' });
+    standIn.users.delete(P.deputy);
+    clock.set('2026-11-09T06:30:00Z');
+    await checkDirectory(ctx);
+    // SLT (Hana) gives it back to herself by name.
+    clock.set('2026-11-09T07:00:00Z');
+    await assignHandler(deps, P.headOfSchool, { caseId: c.id, personId: P.headOfSchool, reason: 'Dev has left the school' });
+    const record = (await deps.cases.get(c.id))!;
+    expect(record.state.flags).not.toContain('needs_reassignment');
+    // Dev still appears on the case's history, but holds nothing open.
+    expect(await deps.cases.find({ schoolId: 'nunthorpe', status: 'open', responsibleId: P.deputy })).toHaveLength(0);
+
+    // Wed 11 Nov 08:00: the acknowledgement (due Tue 10 Nov) is overdue, so the digest goes; Dev is not in it.
+    clock.set('2026-11-11T08:00:00Z');
+    expect(await sendOverdueDigests(ctx)).toEqual({ schools: 1, digests: 1 });
+    await drainOutbox(ctx);
+    const [digest] = messenger.take().filter((m) => m.template === 'overdue_digest');
+    expect(digest!.to).toBe(P.headOfSchool);
+    expect(digest!.data.count).toBe(1);
+    expect(digest!.data).not.toHaveProperty('leavers');
+  });
+
+  it('someone set up by directory id with no email address is given the directory’s, and can then be invited to sit on a panel; an address the school has is kept', async () => {
+    const s = school();
+    // Pat Panel was set up before Graph was connected; Pam Panel's address was typed in at import.
+    const people = s.people.map((p) => (p.id === P.panel2 ? { ...p, email: 'pam.panel@governors.example' } : p));
+    await deps.schools.save({ ...s, people });
+    // A complaint at NMAT's Stage Four, the panel hearing.
+    const r = await recordComplaint(deps, P.governanceLead, { ...parentComplaint(), stage: 4 });
+    if (r.result !== 'recorded') throw new Error(JSON.stringify(r));
+    const at = r.case;
+    const before = schoolContext((await deps.schools.get('nunthorpe'))!);
+    expect(panelCandidates(before, at).find((x) => x.id === P.panel1)).toMatchObject({ excluded: NO_EMAIL });
+
+    clock.set('2026-11-09T06:30:00Z');
+    expect(await checkDirectory(ctx)).toMatchObject({ left: 0, back: 0, emails: 14, recomputed: 0 });
+    const after = (await deps.schools.get('nunthorpe'))!;
+    const person = (id: string) => after.people.find((p) => p.id === id)!;
+    expect(person(P.panel1).email).toBe(`${P.panel1}@nunthorpe.example`);
+    expect(person(P.panel2).email).toBe('pam.panel@governors.example');
+    const pat = panelCandidates(schoolContext(after), at).find((x) => x.id === P.panel1)!;
+    expect(pat).toEqual({ id: P.panel1, name: 'Pat Panel', email: `${P.panel1}@nunthorpe.example`, independent: false });
+
+    // Nothing new the next day: the school is not saved again.
+    clock.set('2026-11-10T06:30:00Z');
+    expect(await checkDirectory(ctx)).toMatchObject({ emails: 0 });
+    expect((await deps.schools.get('nunthorpe'))!.version).toBe(after.version);
+  });
 });
 
 describe('directory.check without Microsoft Graph', () => {
@@ -246,7 +298,7 @@ describe('directory.check without Microsoft Graph', () => {
     await deps.schools.save(school());
     const { log, lines } = memoryLogger();
     const ctx: JobContext = { deps, messenger: new RecordingMessenger(clock), log };
-    expect(await checkDirectory(ctx)).toEqual({ schools: 0, people: 0, left: 0, back: 0, recomputed: 0, failed: 0 });
+    expect(await checkDirectory(ctx)).toEqual({ schools: 0, people: 0, left: 0, back: 0, emails: 0, recomputed: 0, failed: 0 });
     await checkDirectory(ctx);
     expect(lines.filter((l) => l.event === 'directory_check_skipped')).toHaveLength(1);
   });

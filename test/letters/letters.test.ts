@@ -66,7 +66,7 @@ class Walk {
       policyId: this.policyId,
       referencePrefix: s.prefix,
       calendar: s.calendar,
-      people: [{ id: ACTOR, name: 'Office Manager', roles: ['slt', 'clerk'] }, ...POOL],
+      people: [{ id: ACTOR, name: 'Office Manager', email: ORGANISER, roles: ['slt', 'clerk'] }, ...POOL],
     });
     this.at(on);
     const r = await recordComplaint(this.deps, ACTOR, {

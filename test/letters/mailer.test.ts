@@ -1,11 +1,13 @@
 /**
  * GraphLetterMailer against the local Graph stand-in: a recorded NMAT complaint is acknowledged
  * (the use cases on memory stores), and the acknowledgement letter queued in its outbox is mailed
- * from the complaints mailbox exactly once.
+ * from the complaints mailbox exactly once. A hearing invitation overtaken before it went is not mailed.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { acknowledge } from '../../src/app/acknowledge.js';
+import { bookHearing } from '../../src/app/bookHearing.js';
+import { cancelHearing } from '../../src/app/cancelHearing.js';
 import type { CaseRecord, Complainant, OutgoingMessage } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphError } from '../../src/graph/errors.js';
@@ -13,7 +15,7 @@ import { createGraphGateway, type GraphGatewayOptions } from '../../src/graph/ga
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { GraphLetterMailer, LetterMailError } from '../../src/letters/mailer.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
-import { P, TestClock, memoryDeps, nmatSchool, parentComplaint } from '../helpers/app.js';
+import { P, TestClock, memoryDeps, nmatAtStageFour, nmatSchool, parentComplaint } from '../helpers/app.js';
 import { GraphStandIn } from '../graph/graphStandIn.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -239,6 +241,53 @@ describe('GraphLetterMailer', () => {
       expect.objectContaining({ key: message.key, template: 'acknowledgement_letter' }),
     ]);
     expect(lines.find((l) => l.event === 'letter_delivered')).toMatchObject({ key: message.key, transport: 'mail', edited: false });
+  });
+
+  it('a hearing invitation whose hearing was cancelled while it waited is not mailed: logged and recorded as superseded', async () => {
+    const clock = new TestClock('2026-11-06T09:00:00Z');
+    const deps = { ...memoryDeps(clock), newId: () => `case-superseded-${Math.random().toString(36).slice(2, 8)}` };
+    const school = nmatSchool();
+    for (const p of school.people) p.email = `${p.id}@nunthorpe.example`;
+    school.people.find((p) => p.id === P.panel3)!.roles = ['independent_panel_member'];
+    await deps.schools.save(school);
+    const record = await nmatAtStageFour(deps, clock);
+    clock.set('2026-11-25T10:00:00Z');
+    const booked = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-10T12:00',
+      memberIds: [P.panel1, P.panel2, P.panel3],
+      organiser: `${P.governanceLead}@nunthorpe.example`,
+    });
+    const item = booked.outbox.find((o) => o.template === 'hearing_invitation_letter')!;
+    const message: OutgoingMessage = {
+      key: item.key,
+      kind: 'letter',
+      to: item.to,
+      template: item.template,
+      data: item.data,
+      schoolId: 'nunthorpe',
+      caseId: record.id,
+    };
+    await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+
+    const { log, lines } = memoryLogger('mailer');
+    const deliveries = new MemoryDeliveryLedger();
+    const gateway = createGraphGateway({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      clientSecret: SECRET,
+      baseUrl: standIn.baseUrl,
+      authorityUrl: standIn.authorityUrl,
+      log: silentLogger(),
+    });
+    const mailer = new GraphLetterMailer({ deps, gateway, mailbox: MAILBOX, deliveries, log });
+    await mailer.send(message);
+    expect(mailRequests()).toHaveLength(0);
+    expect(lines.find((l) => l.event === 'letter_superseded')).toMatchObject({ key: item.key, caseId: record.id, template: 'hearing_invitation_letter' });
+    expect(JSON.stringify(lines)).not.toContain('priya');
+    expect(deliveries.records.get(item.key)).toMatchObject({ status: 'delivered', transport: 'superseded' });
+    await mailer.send(message);
+    expect(mailRequests()).toHaveLength(0);
   });
 
   it('refuses anything but a letter', async () => {
