@@ -470,6 +470,8 @@ class Conversation {
       case 'panel.reschedule':
       case 'panel.cancel':
       case 'panel.answer':
+      case 'panel.draw':
+      case 'panel.replace':
         return panelAction({ deps: this.o.deps, log: this.o.log, now: this.o.clock.now() }, verb, data, actor);
       default:
         this.o.log.warn({ event: 'unknown_verb', verb, actor }, 'a card sent a verb the bot does not know');

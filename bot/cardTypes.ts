@@ -89,10 +89,17 @@ export interface CardData {
   'case-task': {
     header: CaseHeader;
     deadlines: DeadlineView[];
-    /** `bookPanel`: open the panel booking card (a hearing stage, for whoever manages the case). */
+    /**
+     * `bookPanel`: open the panel card (panel.open) for whoever manages the case: the booking of a
+     * hearing stage, or the draw of a subgroup picked at random (KPSSPP Stage One).
+     */
     can: { acknowledge: boolean; outcome: boolean; extend: boolean; reassign: boolean; escalate: boolean; bookPanel: boolean };
     /** The booked hearing in words ("Tue 15 Dec 2026, 10:00-12:00"), when there is one. */
     hearing?: string;
+    /** The panel button's title where it is not a hearing's: "Draw the subgroup", "Complaints subgroup". */
+    panelTitle?: string;
+    /** The subgroup drawn for the stage, convener first: "Mhairi Member (convener), Morag Member and Malcolm Member". */
+    subgroup?: string;
     outcomes: Array<{ id: string; label: string }>;
     extendable: Array<{ kind: string; label: string }>;
     people: Array<{ id: string; name: string }>;
@@ -132,6 +139,13 @@ export interface CardData {
    * cancelReason; complainantAnswer (accepted or declined), answerReceivedOn, answerNote.
    */
   'panel-booking': PanelBookingCard;
+  /**
+   * Drawing the complaints subgroup at random (bot/panel.ts; KPSSPP Stage One), opened with
+   * panel.open like the booking. Buttons send `{ caseId, version, events }`. Verbs: panel.draw
+   * (the first draw; with drawReason, a new draw replacing the whole subgroup), panel.replace
+   * (replaceMemberId, replaceReason), panel.open (the subgroup as it stands).
+   */
+  'panel-draw': PanelDrawCard;
   /**
    * A letter to the complainant, for the person whose action queued it to read and edit before it
    * goes (bot/letters.ts). Verbs: letter.send (data: caseId, key, version; with the text typed),
@@ -241,6 +255,39 @@ export interface PanelBookingCard {
   declined?: { text: string; slots: string[] };
 }
 
+export interface PanelDrawCard {
+  /** `draw`: nobody drawn yet; `drawn`: the subgroup as it stands. */
+  step: 'draw' | 'drawn';
+  header: CaseHeader;
+  /** How many events the case had when the card was drawn (see PanelBookingCard). */
+  eventCount: number;
+  /** The rule in words: "3 KPSSPP members picked at random, leaving out ..." */
+  rule: string;
+  /** The policy's own words, with its section: 'KPSSPP Stage One: "Three ... member names will be picked at random ..."'. */
+  cite: string;
+  /** Who the draw picks from, and how many: "4 KPSSPP members can be drawn:". */
+  poolText: string;
+  pool: Array<{ name: string }>;
+  excluded: Array<{ name: string; why: string }>;
+  /** The draw button: "Draw 3 at random". Absent when too few can be drawn (`cannotDraw` says why). */
+  drawTitle?: string;
+  cannotDraw?: string;
+  notice?: string;
+  noticeTone?: 'good' | 'warning';
+  values: Record<string, string>;
+  errors: FieldErrors;
+  drawn?: {
+    /** Convener first; `role`: "Convener: handles stage 1 and owes its response" or "Member". */
+    members: Array<{ name: string; role: string }>;
+    /** "Drawn at random by Chris Chair on Wed 4 Nov 2026, 09:30." */
+    when: string;
+    /** Every draw and replacement of the stage, oldest first, as the case history words them. */
+    history: Array<{ text: string }>;
+    /** Who may be replaced (the members drawn): the replaceMemberId choices. */
+    replaceable: Array<{ id: string; title: string }>;
+  };
+}
+
 export type CardName = keyof CardData;
 
 /** Verbs the cards send, handled by bot/app.ts. */
@@ -265,6 +312,8 @@ export const VERBS = [
   'panel.reschedule',
   'panel.cancel',
   'panel.answer',
+  'panel.draw',
+  'panel.replace',
   'letter.send',
   'letter.refresh',
 ] as const;

@@ -56,6 +56,7 @@ export const CARD_NAMES = [
   'nudge',
   'digest',
   'panel-booking',
+  'panel-draw',
   'letter-preview',
 ] as const satisfies readonly CardName[];
 

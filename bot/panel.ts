@@ -18,22 +18,32 @@
  * kept. The system's own record-keeping (the Outlook event noted, answers read hourly, a letter
  * let go) is not "someone else": when nothing but that happened since the card was drawn (the
  * card carries the number of events it saw), the action is done on the current version instead.
+ *
+ * A stage whose panel is picked at random (KPSSPP Stage One's complaints subgroup) has no hearing:
+ * its panel button opens the draw instead (cards/panel-draw.json, src/app/drawSubgroup.ts):
+ *
+ *   draw (panel.draw) -> drawn: panel.replace (one member, reason required),
+ *                               panel.draw (a new subgroup, reason required)
  */
 import { z } from 'zod';
 import { managesCase } from '../src/app/authorisation.js';
 import { bookHearing } from '../src/app/bookHearing.js';
-import { SYSTEM, loadSchool, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
-import { cancelHearing } from '../src/app/cancelHearing.js';
+import { SYSTEM, drawnSubgroup, loadSchool, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
+import { cancelHearing, hearingCancelledLetterKey } from '../src/app/cancelHearing.js';
 import { checkHearingResponses, currentHearing, type HearingStatus } from '../src/app/checkHearingResponses.js';
+import { drawSubgroup, replaceSubgroupMember, subgroupDraws, subgroupPool } from '../src/app/drawSubgroup.js';
 import { AppError } from '../src/app/errors.js';
 import { latestBooking, organiserChoices, panelCandidates, panelProblems } from '../src/app/panel.js';
 import type { CaseRecord, StoredEvent } from '../src/app/ports.js';
 import { proposeHearingDates, type HearingProposal } from '../src/app/proposeHearingDates.js';
+import { complainantGetsEmail } from '../src/app/complainant.js';
 import { recordComplainantAnswer } from '../src/app/recordComplainantAnswer.js';
 import { viewCase } from '../src/app/viewCase.js';
 import type { TimeZone } from '../src/domain/dates.js';
+import { amountText } from '../src/domain/hearing.js';
+import { roleText } from '../src/letters/letters.js';
 import type { Log } from '../src/log.js';
-import type { FieldErrors, PanelBookingCard, PanelChoice } from './cardTypes.js';
+import type { FieldErrors, PanelBookingCard, PanelChoice, PanelDrawCard } from './cardTypes.js';
 import {
   byWhom,
   card,
@@ -41,8 +51,11 @@ import {
   currentStageEvents,
   formatDate,
   formatDay,
+  formatInstant,
   formatSlot,
+  historyText,
   lastOfType,
+  names,
   panelRule,
   personName,
   taskCan,
@@ -64,6 +77,8 @@ export const PANEL_VERBS = [
   'panel.reschedule',
   'panel.cancel',
   'panel.answer',
+  'panel.draw',
+  'panel.replace',
 ] as const;
 export type PanelVerb = (typeof PANEL_VERBS)[number];
 
@@ -141,6 +156,22 @@ const answerSchema = z.object({
   answerNote: z.preprocess(blankToUndefined, z.string().trim().max(500, 'Keep the note under 500 characters.').optional()),
 });
 
+const drawSchema = z.object({
+  drawReason: z.preprocess(
+    blankToUndefined,
+    z.string().trim().min(3, 'Give the reason for drawing a new subgroup in a few words.').max(2000, 'Keep the reason under 2000 characters.').optional(),
+  ),
+});
+
+const replaceSchema = z.object({
+  replaceMemberId: z.string({ message: 'Choose who to replace.' }).trim().min(1, 'Choose who to replace.'),
+  replaceReason: z
+    .string({ message: 'Give the reason for replacing them.' })
+    .trim()
+    .min(3, 'Give the reason for replacing them in a few words.')
+    .max(2000, 'Keep the reason under 2000 characters.'),
+});
+
 const cancelSchema = z.object({
   cancelReason: z
     .string({ message: 'Give the reason the hearing is cancelled: the complainant and the panel are told.' })
@@ -183,19 +214,26 @@ function shortCites(s: string, policyId: string): string {
   return s.replace(/\s*\(([^()":]+): "[\s\S]*?"(?:[^()]*)\)/g, (_m, section: string) => ` (${policyId.toUpperCase()} ${section.trim()})`);
 }
 
-const names = (list: string[]) => (list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`);
-
 // ---------------------------------------------------------------------------------------------
 // The conversation
 
 export async function panelAction(env: PanelEnv, verb: string, data: Record<string, unknown>, actor: string): Promise<CardOf> {
   const { record, ctx } = await visibleCase(env, data, actor);
-  const refusal = mayBook(record, ctx, actor, env.now);
-  if (refusal) return refusal;
   const version = Number(data.version);
   const cardVersion = Number.isInteger(version) && version >= 0 ? version : undefined;
   const seen = data.events === undefined || data.events === '' ? Number.NaN : Number(data.events);
   const cardEvents = Number.isInteger(seen) && seen >= 0 ? seen : undefined;
+  if (verb === 'panel.draw' || verb === 'panel.replace' || ctx.policy.stages[record.state.stage - 1]?.panel?.selection === 'random') {
+    const refused = mayDraw(record, ctx, actor, env.now);
+    if (refused) return refused;
+    const s = new Subgroup(env, record, ctx, actor, { version: cardVersion, events: cardEvents });
+    if (verb === 'panel.draw') return s.draw(data, cardVersion);
+    if (verb === 'panel.replace') return s.replace(data, cardVersion);
+    // panel.open, or a booking button on a card from before: the subgroup as it stands.
+    return s.current();
+  }
+  const refusal = mayBook(record, ctx, actor, env.now);
+  if (refusal) return refusal;
   const p = new Panel(env, record, ctx, actor, { version: cardVersion, events: cardEvents });
   switch (verb as PanelVerb) {
     case 'panel.open':
@@ -228,6 +266,27 @@ async function visibleCase(env: PanelEnv, data: Record<string, unknown>, actor: 
   if (!caseId) throw new AppError('CASE_NOT_FOUND', NOT_FOUND, 'panel card action without a caseId');
   const record = await viewCase(env.deps, actor, { caseId });
   return { record, ctx: await loadSchool(env.deps, record.schoolId) };
+}
+
+/** Why this person cannot draw or change the subgroup of the case as it is now, as a card; undefined when they can. */
+function mayDraw(record: CaseRecord, ctx: SchoolContext, actor: string, now: Date): CardOf | undefined {
+  const stage = ctx.policy.stages[record.state.stage - 1];
+  const warn = (title: string, text: string) => card('message', { title, text, tone: 'warning' });
+  if (record.state.status !== 'open')
+    return warn('Nothing to draw', `${record.reference} is ${record.state.status.replace(/_/g, ' ')}: there is no subgroup to draw.`);
+  if (stage?.panel?.selection !== 'random')
+    return warn(
+      'No subgroup at this stage',
+      `${record.reference} is at stage ${record.state.stage} (${stage?.name ?? 'unknown'}), which has no subgroup drawn at random under ${ctx.policy.name}.`,
+    );
+  if (taskCan(record, ctx, actor, now).bookPanel) return undefined;
+  if (record.state.flags.includes('paused')) return warn('The complaint is paused', `${record.reference} is paused: resume it before drawing the subgroup.`);
+  if (!managesCase(ctx.school, record, actor))
+    return warn(
+      'Not yours to draw',
+      `Only the clerk, SLT or whoever handles stage ${record.state.stage} can draw or change the complaints subgroup for ${record.reference}.`,
+    );
+  return warn('The subgroup has finished', `The outcome of stage ${record.state.stage} of ${record.reference} is already recorded.`);
 }
 
 /** Why this person cannot book the panel on the case as it is now, as a card; undefined when they can. */
@@ -277,21 +336,77 @@ interface Seen {
 /** A change, done; or refused because the case changed in a way the person must look at first. */
 type Attempt = { record: CaseRecord } | { conflict: AppError };
 
-class Panel {
-  private readonly tz: TimeZone;
-
+/** What both panel cards share: the case as the pressed card saw it, and changing it safely. */
+abstract class CaseCard {
   constructor(
-    private readonly env: PanelEnv,
-    private record: CaseRecord,
-    private readonly ctx: SchoolContext,
-    private readonly actor: string,
-    private readonly seen: Seen = {},
-  ) {
-    this.tz = ctx.calendar.timezone;
+    protected readonly env: PanelEnv,
+    protected record: CaseRecord,
+    protected readonly ctx: SchoolContext,
+    protected readonly actor: string,
+    protected readonly seen: Seen = {},
+  ) {}
+
+  protected get deps(): Deps {
+    return this.env.deps;
   }
 
-  private get deps(): Deps {
-    return this.env.deps;
+  protected log(event: string, fields: Record<string, unknown>, msg: string): void {
+    this.env.log.info({ event, caseId: this.record.id, actor: this.actor, ...fields }, msg);
+  }
+
+  /**
+   * Runs a change on the card's version. If the case has moved on since, and only by the system's
+   * record-keeping (or by nothing the events show), it is run once more on the current version:
+   * the use case checks everything again there. Otherwise the conflict is handed back, with the
+   * case as it stands now in this.record.
+   */
+  protected async attempt(verb: string, cardVersion: number | undefined, run: (expectedVersion: number | undefined) => Promise<CaseRecord>): Promise<Attempt> {
+    try {
+      return { record: await run(cardVersion) };
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'VERSION_CONFLICT') throw e;
+      this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
+      const since = this.seen.events !== undefined && this.seen.events <= this.record.events.length ? this.since() : undefined;
+      if (!since || !since.every(isRecordKeeping)) {
+        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, e.logMessage);
+        return { conflict: e };
+      }
+      this.log(
+        'action_retried',
+        { verb, expectedVersion: cardVersion, version: this.record.version, events: since.length },
+        'only record-keeping since the card was drawn: acting on the current version',
+      );
+      try {
+        return { record: await run(this.record.version) };
+      } catch (again) {
+        if (!(again instanceof AppError) || again.code !== 'VERSION_CONFLICT') throw again;
+        this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
+        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, again.logMessage);
+        return { conflict: again };
+      }
+    }
+  }
+
+  /** The events recorded since the card was drawn (all of them if the card did not say how many it saw: the last one then). */
+  protected since(): StoredEvent[] {
+    const n = this.seen.events;
+    return n !== undefined && n <= this.record.events.length ? this.record.events.slice(n) : this.record.events.slice(-1);
+  }
+
+  /** "Dev Deputy changed this complaint after this card was drawn ...": who, from the events since, the system's record-keeping aside. */
+  protected changedNotice(button: string): string {
+    const by = [...this.since()].reverse().find((e) => !isRecordKeeping(e))?.by;
+    const who = (by && personName(this.ctx.school, by)) ?? 'Someone';
+    return `${who} changed this complaint after this card was drawn. Nothing was saved: check it as it stands now, and press ${button} again if it is still right.`;
+  }
+}
+
+class Panel extends CaseCard {
+  private readonly tz: TimeZone;
+
+  constructor(env: PanelEnv, record: CaseRecord, ctx: SchoolContext, actor: string, seen: Seen = {}) {
+    super(env, record, ctx, actor, seen);
+    this.tz = ctx.calendar.timezone;
   }
 
   private base(step: PanelBookingCard['step'], extra: Extra): PanelBookingCard {
@@ -309,10 +424,6 @@ class Panel {
   private hearing(): HearingStatus | null {
     const h = currentHearing(this.record, this.ctx, this.env.now);
     return h && !h.cancelled ? h : null;
-  }
-
-  private log(event: string, fields: Record<string, unknown>, msg: string): void {
-    this.env.log.info({ event, caseId: this.record.id, actor: this.actor, ...fields }, msg);
   }
 
   /** The case as it stands: the booked hearing, or the first step. */
@@ -525,7 +636,10 @@ class Panel {
     const stage = this.ctx.policy.stages[this.record.state.stage - 1];
     const rule = stage?.panel?.proposedDates;
     const where = h.venue && h.online ? `${h.venue}, and a Teams meeting` : (h.venue ?? (h.online ? 'Teams meeting' : 'Not given yet'));
-    const byPost = this.record.complainant.preferredContact === 'letter';
+    // Why they get no email (src/app/complainant.ts): they asked for letters by post, or gave no address.
+    const byPost = !complainantGetsEmail(this.record.complainant) && this.record.complainant.preferredContact === 'letter';
+    // Who decides on a late yes, or on a hearing without the complainant: whoever convenes the hearing (owes its deadline), as the policy names them.
+    const decider = roleText(this.ctx.policy, stage?.clocks.find((c) => c.kind === 'hearing')?.owner ?? 'clerk');
     const complainant = h.complainant.invited
       ? `invited to the Outlook event; ${(ANSWER_WORDS[h.complainant.answer] ?? h.complainant.answer).toLowerCase()}`
       : `told by letter (${byPost ? 'they asked for letters by post' : 'no email address to invite them by'})`;
@@ -535,13 +649,15 @@ class Panel {
       status:
         d.status === 'accepted'
           ? 'Accepted'
-          : d.status === 'awaiting'
-            ? `Waiting for an answer by ${formatDate(d.answerBy)}`
-            : d.because === 'no_answer' && d.answer !== 'none' && d.answeredOn
-              ? `Rejected: the answer came on ${formatDate(d.answeredOn)}, after ${formatDate(d.answerBy)}`
-              : d.because === 'no_answer'
-                ? `Rejected: no answer by ${formatDate(d.answerBy)}`
-                : 'Rejected',
+          : d.status === 'accepted_late'
+            ? `Accepted after the ${rule ? amountText(rule.answerWithin, rule.unit) : 'time to answer'}${d.answeredOn ? ` (on ${formatDate(d.answeredOn)})` : ''}: ${decider} to judge`
+            : d.status === 'awaiting'
+              ? `Waiting for an answer by ${formatDate(d.answerBy)}`
+              : d.because === 'no_answer' && d.answer !== 'none' && d.answeredOn
+                ? `Rejected: the answer came on ${formatDate(d.answeredOn)}, after ${formatDate(d.answerBy)}`
+                : d.because === 'no_answer'
+                  ? `Rejected: no answer by ${formatDate(d.answerBy)}`
+                  : 'Rejected',
     }));
     const section = rule ? `${this.ctx.policy.id.toUpperCase()} ${rule.cite.split(':')[0]!.trim()}` : '';
     // The date now booked, if it is still waiting for the complainant's answer.
@@ -577,7 +693,11 @@ class Panel {
         organiser: h.organiser,
         invitation,
         ...(calendar.status === 'failed'
-          ? { invitationProblem: `Outlook refused the invitation${why ? `: ${why}` : ''}. Check the organiser mailbox with your IT admin, then book again.` }
+          ? {
+              invitationProblem: calendar.gaveUp
+                ? `Outlook did not take the invitation after several tries${why ? ` (${why})` : ''}. Press Move the hearing and book the same time again, or tell your IT admin.`
+                : `Outlook refused the invitation${why ? `: ${why}` : ''}. Check the organiser mailbox with your IT admin, then book again.`,
+            }
           : {}),
         members: h.members.map((m) => ({ name: m.name, answer: ANSWER_WORDS[m.answer] ?? m.answer, declined: m.answer === 'declined' })),
         complainant,
@@ -586,7 +706,7 @@ class Panel {
         ...(h.dates && rule ? { rejected: `Dates rejected so far: ${h.dates.rejected} of ${rule.rejectionsBeforeProceeding} (${section}).` } : {}),
         ...(h.dates?.mayProceedInAbsence
           ? {
-              mayProceed: `The complainant has rejected ${h.dates.rejected} proposed dates, so the hearing may go ahead in their absence; the clerk decides when (${section}).`,
+              mayProceed: `The complainant has rejected ${h.dates.rejected} proposed dates. If they did so without good reason, ${decider} decides whether to hold the hearing in their absence (${section}).`,
             }
           : {}),
       },
@@ -712,8 +832,13 @@ class Panel {
     const after = attempt.record;
     this.record = after;
     this.log('hearing_cancelled_from_teams', { version: after.version }, 'hearing cancelled');
+    // No letter when the complainant was never sent the invitation (src/app/cancelHearing.ts).
+    const written = after.outbox.some((o) => o.key === hearingCancelledLetterKey(after.id, h.stage, h.booking));
+    const complainant = written
+      ? 'and the complainant is told by letter'
+      : 'and the invitation letter to the complainant, not sent yet, will not go: there is nothing to write to them about';
     return this.choose({
-      notice: `Hearing cancelled by ${personName(this.ctx.school, this.actor) ?? 'you'} on ${formatDay(this.env.now, this.tz)}. The Outlook invitation is withdrawn, and the complainant is told by letter. Choose the panel below to book another date.`,
+      notice: `Hearing cancelled by ${personName(this.ctx.school, this.actor) ?? 'you'} on ${formatDay(this.env.now, this.tz)}. The Outlook invitation is withdrawn, ${complainant}. Choose the panel below to book another date.`,
     });
   }
 
@@ -737,50 +862,138 @@ class Panel {
     const e = lastOfType(currentStageEvents(this.record, this.ctx.policy), 'hearing_cancelled');
     return e ? `The hearing was already cancelled by ${byWhom(e, this.ctx)}${e.reason ? `: ${e.reason}` : ''}.` : undefined;
   }
+}
 
-  /**
-   * Runs a change on the card's version. If the case has moved on since, and only by the system's
-   * record-keeping (or by nothing the events show), it is run once more on the current version:
-   * the use case checks everything again there. Otherwise the conflict is handed back, with the
-   * case as it stands now in this.record.
-   */
-  private async attempt(verb: string, cardVersion: number | undefined, run: (expectedVersion: number | undefined) => Promise<CaseRecord>): Promise<Attempt> {
-    try {
-      return { record: await run(cardVersion) };
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== 'VERSION_CONFLICT') throw e;
-      this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
-      const since = this.seen.events !== undefined && this.seen.events <= this.record.events.length ? this.since() : undefined;
-      if (!since || !since.every(isRecordKeeping)) {
-        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, e.logMessage);
-        return { conflict: e };
-      }
-      this.log(
-        'action_retried',
-        { verb, expectedVersion: cardVersion, version: this.record.version, events: since.length },
-        'only record-keeping since the card was drawn: acting on the current version',
-      );
-      try {
-        return { record: await run(this.record.version) };
-      } catch (again) {
-        if (!(again instanceof AppError) || again.code !== 'VERSION_CONFLICT') throw again;
-        this.record = (await this.deps.cases.get(this.record.id)) ?? this.record;
-        this.log('action_conflict', { verb, expectedVersion: cardVersion, version: this.record.version }, again.logMessage);
-        return { conflict: again };
-      }
+/** The complaints subgroup drawn at random (cards/panel-draw.json): the draw, then the subgroup with Replace and Draw again. */
+class Subgroup extends CaseCard {
+  private get stage(): number {
+    return this.record.state.stage;
+  }
+
+  /** The subgroup as it stands (the drawn step), or the draw. */
+  current(extra: Extra = {}): CardOf {
+    const policy = this.ctx.policy;
+    const panel = policy.stages[this.stage - 1]!.panel!;
+    const pool = subgroupPool(this.ctx, this.record);
+    const members = drawnSubgroup(this.record.events, this.stage);
+    const events = this.record.events.filter((e) => e.type === 'subgroup_drawn' && e.stage === this.stage);
+    const name = (id: string) => personName(this.ctx.school, id) ?? 'someone no longer listed';
+    const labels = `${pool.label}s`;
+    const canDraw = pool.eligible.length >= pool.size;
+    const section = `${policy.id.toUpperCase()} ${panel.cite.split(':')[0]!.trim()}`;
+    const data: PanelDrawCard = {
+      step: members.length ? 'drawn' : 'draw',
+      header: caseHeader(this.record, this.ctx),
+      eventCount: this.record.events.length,
+      rule: `${panel.minMembers} ${labels}, picked at random. Left out: anyone the complaint is about or names${
+        panel.excludeInvolved ? ', anyone involved in it at an earlier stage' : ''
+      } and anyone who has left. The first drawn convenes the subgroup: they handle stage ${this.stage} and the deadlines the subgroup owes (${section}).`,
+      cite: `${policy.id.toUpperCase()} ${panel.cite}`,
+      poolText: pool.eligible.length
+        ? `${pool.eligible.length === 1 ? `1 ${pool.label} can` : `${pool.eligible.length} ${labels} can`} be drawn:`
+        : 'Nobody can be drawn.',
+      pool: pool.eligible.map((c) => ({ name: c.name })),
+      excluded: pool.excluded.map((c) => ({ name: c.name, why: c.why })),
+      ...(canDraw
+        ? { drawTitle: `Draw ${pool.size} at random` }
+        : {
+            cannotDraw: `The subgroup needs ${pool.size} ${labels} and only ${pool.eligible.length} can be drawn. Ask your IT admin to add ${labels} to ${this.ctx.school.name}'s list, then open this card again.`,
+          }),
+      values: extra.values ?? {},
+      errors: extra.errors ?? {},
+      ...(extra.notice ? { notice: extra.notice, noticeTone: extra.noticeTone ?? 'good' } : {}),
+    };
+    const last = events.at(-1);
+    if (members.length && last) {
+      data.drawn = {
+        members: members.map((id, i) => ({
+          name: name(id),
+          role: i > 0 ? 'Member' : this.record.state.handlerId === id ? `Convener, handles stage ${this.stage}` : 'Convener',
+        })),
+        when: `${this.drawnBy(last)}.`,
+        history: events.map((e) => ({ text: `${formatInstant(e.at, this.ctx.calendar.timezone)}: ${historyText(e, this.ctx)}` })),
+        replaceable: members.map((id) => ({ id, title: name(id) })),
+      };
     }
+    return card('panel-draw', data);
   }
 
-  /** The events recorded since the card was drawn (all of them if the card did not say how many it saw: the last one then). */
-  private since(): StoredEvent[] {
-    const n = this.seen.events;
-    return n !== undefined && n <= this.record.events.length ? this.record.events.slice(n) : this.record.events.slice(-1);
+  /** "Drawn at random by Chris Chair on Wed 4 Nov 2026, 09:30", or who replaced whom. */
+  private drawnBy(e: StoredEvent): string {
+    const who = personName(this.ctx.school, e.by) ?? 'someone';
+    const when = formatInstant(e.at, this.ctx.calendar.timezone);
+    const d = e.details ?? {};
+    const replaced = d.replaced as { memberId?: string } | undefined;
+    const ids = Array.isArray(d.memberIds) ? (d.memberIds as string[]) : [];
+    const name = (id: string | undefined) => personName(this.ctx.school, id) ?? 'someone no longer listed';
+    if (replaced) return `${name(replaced.memberId)} was replaced by ${name(ids.at(-1))}, picked at random by ${who} on ${when}`;
+    return `Drawn${typeof d.draw === 'number' && d.draw > 1 ? ' again' : ''} at random by ${who} on ${when}`;
   }
 
-  /** "Dev Deputy changed this complaint after this card was drawn ...": who, from the events since, the system's record-keeping aside. */
-  private changedNotice(button: string): string {
-    const by = [...this.since()].reverse().find((e) => !isRecordKeeping(e))?.by;
-    const who = (by && personName(this.ctx.school, by)) ?? 'Someone';
-    return `${who} changed this complaint after this card was drawn. Nothing was saved: check it as it stands now, and press ${button} again if it is still right.`;
+  /** When the case changed since the card was drawn: who drew the subgroup meanwhile, or who changed what. */
+  private conflictNotice(button: string): string {
+    const e = [...this.since()].reverse().find((x) => x.type === 'subgroup_drawn');
+    return e ? `${this.drawnBy(e)}, after this card was drawn. Nothing was saved: this is the subgroup as it stands.` : this.changedNotice(button);
+  }
+
+  async draw(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const values = pick(data, ['drawReason']);
+    const parsed = drawSchema.safeParse(values);
+    if (!parsed.success) return this.current({ values, errors: fieldErrors(parsed.error) });
+    const reason = parsed.data.drawReason;
+    let attempt: Attempt;
+    try {
+      attempt = await this.attempt('panel.draw', cardVersion, (expectedVersion) =>
+        drawSubgroup(this.deps, this.actor, {
+          caseId: this.record.id,
+          ...(reason ? { reason } : {}),
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      this.log('panel_refused', { step: 'draw', code: e.code, field: e.field }, e.logMessage);
+      return this.current(e.field === 'reason' ? { values, errors: { drawReason: plain(e) } } : { values, notice: plain(e), noticeTone: 'warning' });
+    }
+    if ('conflict' in attempt) return this.current({ values, notice: this.conflictNotice('Draw'), noticeTone: 'warning' });
+    this.record = attempt.record;
+    const members = drawnSubgroup(this.record.events, this.stage);
+    const drawn = members.map((id) => personName(this.ctx.school, id) ?? 'someone');
+    this.log('subgroup_drawn_from_teams', { version: this.record.version, members: members.length, redraw: Boolean(reason) }, 'complaints subgroup drawn');
+    return this.current({
+      notice: `${this.drawnBy(this.record.events.at(-1)!)}: ${names([`${drawn[0]} (convener)`, ...drawn.slice(1)])}. Each of them is sent the complaint's task card in Teams.`,
+    });
+  }
+
+  async replace(data: Record<string, unknown>, cardVersion: number | undefined): Promise<CardOf> {
+    const values = pick(data, ['replaceMemberId', 'replaceReason']);
+    const parsed = replaceSchema.safeParse(values);
+    if (!parsed.success) return this.current({ values, errors: fieldErrors(parsed.error) });
+    const { replaceMemberId: memberId, replaceReason: reason } = parsed.data;
+    let attempt: Attempt;
+    try {
+      attempt = await this.attempt('panel.replace', cardVersion, (expectedVersion) =>
+        replaceSubgroupMember(this.deps, this.actor, {
+          caseId: this.record.id,
+          memberId,
+          reason,
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'CASE_NOT_FOUND' || e.code === 'DATABASE_UNAVAILABLE') throw e;
+      this.log('panel_refused', { step: 'replace', code: e.code, field: e.field }, e.logMessage);
+      const field = ({ memberId: 'replaceMemberId', reason: 'replaceReason' } as Record<string, string>)[e.field ?? ''];
+      return this.current(field ? { values, errors: { [field]: plain(e) } } : { values, notice: plain(e), noticeTone: 'warning' });
+    }
+    if ('conflict' in attempt) return this.current({ values, notice: this.conflictNotice('Replace at random'), noticeTone: 'warning' });
+    this.record = attempt.record;
+    const last = subgroupDraws(this.record, this.stage).at(-1)!;
+    const newcomer = personName(this.ctx.school, last.memberIds.at(-1)) ?? 'someone';
+    const gone = personName(this.ctx.school, memberId) ?? 'The member replaced';
+    this.log('subgroup_member_replaced_from_teams', { version: this.record.version, draw: last.draw }, 'complaints subgroup member replaced');
+    return this.current({
+      notice: `${this.drawnBy(this.record.events.at(-1)!)}. ${newcomer} is sent the complaint's task card in Teams; ${gone} is told they have nothing more to do on it.`,
+    });
   }
 }

@@ -8,7 +8,7 @@
  */
 import { rolesForStage } from '../src/app/assignHandler.js';
 import { isSltOrClerk, managesCase } from '../src/app/authorisation.js';
-import { canSee, schoolContext, type Actor, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
+import { canSee, drawnSubgroup, schoolContext, type Actor, type Deps, type SchoolContext } from '../src/app/caseFlow.js';
 import { currentHearing } from '../src/app/checkHearingResponses.js';
 import type { CaseRecord, OutgoingMessage, School, StoredDeadline, StoredEvent } from '../src/app/ports.js';
 import { DAY_MS, tryDayNumber, type TimeZone } from '../src/domain/dates.js';
@@ -113,6 +113,9 @@ export function panelRule(policy: Policy, stage: number): string {
   const section = panel.cite.split(':')[0]!.trim();
   return `${size}${involved}${apart} (${policy.id.toUpperCase()} ${section}).`;
 }
+
+/** "A", "A and B", "A, B and C". */
+export const names = (list: string[]) => (list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`);
 
 export function personName(school: School, id: string | undefined): string | undefined {
   if (!id) return undefined;
@@ -283,7 +286,8 @@ export function taskCan(record: CaseRecord, ctx: SchoolContext, actor: Actor, no
       ctx.policy.stages[stage.number] !== undefined &&
       stage.complainantMayEscalate &&
       (responded || (stage.escalateWhenResponseOverdue && responseOverdue)),
-    bookPanel: manages && !paused && !responded && stage?.panel?.hearing === true,
+    // A hearing to book, or a subgroup to draw at random (KPSSPP Stage One): both open the panel card.
+    bookPanel: manages && !paused && !responded && (stage?.panel?.hearing === true || stage?.panel?.selection === 'random'),
   };
 }
 
@@ -305,6 +309,8 @@ export function caseTask(record: CaseRecord, ctx: SchoolContext, actor: Actor, o
   const can = taskCan(record, ctx, actor, opts.now);
   const stage = ctx.policy.stages[record.state.stage - 1];
   const hearing = stage?.panel?.hearing ? currentHearing(record, ctx, opts.now) : null;
+  const random = stage?.panel?.selection === 'random';
+  const subgroup = random ? drawnSubgroup(record.events, record.state.stage).map((id) => personName(ctx.school, id) ?? 'someone no longer listed') : [];
   const people = can.reassign
     ? ctx.school.people
         .filter((p) => p.id !== record.about.personId && p.id !== record.state.handlerId && rolesForStage(ctx, record).some((r) => p.roles.includes(r)))
@@ -323,11 +329,13 @@ export function caseTask(record: CaseRecord, ctx: SchoolContext, actor: Actor, o
     errors: opts.errors ?? {},
     ...(opts.notice ? { notice: opts.notice } : {}),
     ...(hearing && !hearing.cancelled ? { hearing: formatSlot(hearing.start, hearing.end, ctx.calendar.timezone) } : {}),
+    ...(random ? { panelTitle: subgroup.length ? 'Complaints subgroup' : 'Draw the subgroup' } : {}),
+    ...(subgroup.length ? { subgroup: names([`${subgroup[0]} (convener)`, ...subgroup.slice(1)]) } : {}),
     refreshUserIds: opts.refreshUserIds ?? [],
   };
 }
 
-function historyText(e: StoredEvent, ctx: SchoolContext): string {
+export function historyText(e: StoredEvent, ctx: SchoolContext): string {
   const who = personName(ctx.school, e.by) ?? 'someone';
   const tz = ctx.calendar.timezone;
   switch (e.type) {
@@ -348,14 +356,29 @@ function historyText(e: StoredEvent, ctx: SchoolContext): string {
     }
     case 'hearing_cancelled':
       return `Hearing cancelled by ${who}${e.reason ? `: ${e.reason}` : ''}`;
-    case 'hearing_booked':
+    case 'hearing_booked': {
+      // The sender records each change Outlook made: a first event, a move of it, or a new event
+      // replacing one (a move between a Teams meeting and in person).
+      const d = e.details ?? {};
+      if (d.replaces) return 'New Outlook invitation sent and the old one cancelled (the hearing changed between a Teams meeting and in person)';
+      if (d.forBooking !== undefined && d.forBooking !== d.booking) return 'Outlook invitation moved to the new time for everyone invited';
       return 'Outlook invitation sent to the panel and the complainant';
+    }
     case 'hearing_responses':
       return 'Answers to the hearing invitation recorded';
     case 'hearing_held':
       return 'Hearing held';
     case 'deadline_extended':
       return `${kindLabel(e.kind ?? '')} deadline moved to ${e.due ? formatDate(e.due) : 'a later date'} by ${who}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'subgroup_drawn': {
+      const d = e.details ?? {};
+      const ids = Array.isArray(d.memberIds) ? (d.memberIds as string[]) : [];
+      const name = (id: unknown) => personName(ctx.school, typeof id === 'string' ? id : undefined) ?? 'someone no longer listed';
+      const replaced = d.replaced as { memberId?: unknown } | undefined;
+      if (replaced) return `${name(replaced.memberId)} replaced on the complaints subgroup by ${name(ids.at(-1))}, picked at random by ${who}${e.reason ? `: ${e.reason}` : ''}`;
+      const again = typeof d.draw === 'number' && d.draw > 1 ? ' again' : '';
+      return `Complaints subgroup drawn${again} at random by ${who}: ${names(ids.map(name))}${e.reason ? ` (${e.reason})` : ''}`;
+    }
     case 'handler_assigned':
       return `Stage ${e.stage ?? ''} given to ${personName(ctx.school, e.personId) ?? 'someone'} by ${who}${e.reason ? `: ${e.reason}` : ''}`;
     case 'paused':
@@ -558,11 +581,35 @@ function otherMessage(
           : `The complaint was closed${str(data.closedOn) ? ` on ${formatDate(String(data.closedOn))}` : ''}${str(data.reason) ? `: ${String(data.reason)}` : ''}.`,
         'good',
       ];
+    case 'subgroup_left':
+      // No reason is given: it may be about them, and they have nothing more to do.
+      return [
+        `${reference}: you are off the complaints subgroup`,
+        `You are no longer on the complaints subgroup for stage ${String(data.stage ?? '')} of ${reference}, so you have nothing more to do on it.`,
+        'default',
+      ];
     case 'case_withdrawn':
       return [`${reference} was withdrawn`, 'The complainant withdrew the complaint; there is nothing more to do on it.', 'good'];
     case 'hearing_event_failed': {
-      // A calendar request refused for good (src/jobs/handlers.ts): the person who booked the hearing is told.
+      // A calendar request failed for good (src/jobs/handlers.ts): the person who booked the hearing is told.
       const verb = data.action === 'update' ? 'move' : data.action === 'cancel' ? 'cancel' : 'create';
+      const gaveUp = data.gaveUp as { attempts?: unknown; minutes?: unknown; why?: unknown } | undefined;
+      if (gaveUp && typeof gaveUp === 'object') {
+        // Not refused: the app stopped trying. Its last error ("... cannot be changed yet", "Try again in a few minutes") would mislead here.
+        const done = verb === 'move' ? 'moved' : verb === 'cancel' ? 'cancelled' : 'created';
+        const attempts = Number(gaveUp.attempts);
+        const minutes = Number(gaveUp.minutes);
+        const tries = `${attempts > 1 ? `${attempts} tries` : 'several tries'}${minutes >= 120 ? ` over about ${Math.round(minutes / 60)} hours` : minutes > 0 ? ` over ${minutes} minutes` : ''}`;
+        const what =
+          gaveUp.why === 'not_created'
+            ? `The hearing for ${reference} was not ${done} in Outlook: its invitation was never created, and we stopped after ${tries}.`
+            : `Outlook did not answer after ${tries}, so the hearing for ${reference} was not ${done} in Outlook${verb === 'move' ? ': the invitations still show the time before the move' : verb === 'cancel' ? ': the invitations still stand' : ''}.`;
+        const todo =
+          verb === 'cancel'
+            ? "Check the organiser's Outlook calendar and cancel the meeting there by hand if it is still in it, or tell your IT admin."
+            : 'Open the hearing card and press Move or Cancel again, or tell your IT admin.';
+        return [`${reference}: the hearing was not ${done} in Outlook`, `${what} ${todo}`, 'attention'];
+      }
       const error = (str(data.error) ?? 'no reason was given').replace(/[.\s]+$/, '');
       return [
         `${reference}: Outlook refused the hearing`,

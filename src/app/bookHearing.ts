@@ -15,7 +15,7 @@ import { formatLetterDate } from '../letters/letters.js';
 import { AppError, fromDomain } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
 import type { CaseRecord } from './ports.js';
-import { checkedOrganiser, hearingCalendarKey, hearingPanel, latestBooking } from './panel.js';
+import { calendarRequest, checkedOrganiser, hearingCalendarKey, hearingPanel, latestBooking } from './panel.js';
 import { chosenPanel } from './proposeHearingDates.js';
 import { requireManager, requireOpen } from './authorisation.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
@@ -112,8 +112,10 @@ export async function bookHearing(deps: Deps, actor: Actor, raw: z.input<typeof 
       );
     }
     const organiser = checkedOrganiser(ctx, record, actor, given, moves ? active?.organiser : undefined);
+    // The same booking again is refused, unless Outlook never took it: then booking it again sends it again.
     if (
       active?.start &&
+      calendarRequest(record, active)?.status !== 'failed' &&
       active.start.getTime() === start &&
       active.end?.getTime() === end &&
       sameMembers(active.memberIds, input.memberIds) &&

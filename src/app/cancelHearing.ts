@@ -4,17 +4,21 @@
  * having no hearing date again, and a later booking is a first booking with a new event.
  *
  * The complainant is written to (template "hearing_cancelled_letter"): the hearing on its date
- * will not go ahead, why, and that a new date follows. Attendees invited in Outlook also get the
- * calendar cancellation, with the reason.
+ * will not go ahead, why, and that a new date follows; but only if they were written to about
+ * it (complainantToldOfHearing). An invitation still held for review or waiting to go is
+ * overtaken by the cancellation and never sent (src/letters/mailer.ts letterSuperseded), and a
+ * letter cancelling a hearing they never heard of would only confuse them. Attendees invited in
+ * Outlook also get the calendar cancellation, with the reason.
  */
 import { z } from 'zod';
 import { AppError } from './errors.js';
 import { applyToCase, caseSummary, outboxItem, type Actor, type Deps } from './caseFlow.js';
-import type { CaseRecord, OutboxItem } from './ports.js';
+import type { CaseRecord, CaseStateRecord, OutboxItem, StoredEvent } from './ports.js';
 import { HEARING_EVENT, type HearingEventRequest } from './bookHearing.js';
-import { hearingPanel, latestBooking, type Booking } from './panel.js';
+import { hearingCalendarKey, hearingPanel, latestBooking, stageBookings, type Booking } from './panel.js';
 import { requireManager, requireOpen } from './authorisation.js';
 import { expectedVersion, id, parseInput, reason } from './validation.js';
+import { HEARING_INVITATION_LETTER, letterSuperseded } from '../letters/mailer.js';
 
 export const cancelHearingInput = z.object({ caseId: id, reason, expectedVersion });
 
@@ -33,7 +37,7 @@ export function hearingCancelRequest(record: CaseRecord, b: Booking, reason: str
     reference: record.reference,
     reason,
   };
-  return outboxItem(`${record.id}:calendar:hearing:${b.stage}:cancel:${b.booking}`, 'calendar', b.organiser, HEARING_EVENT, { ...request }, now);
+  return outboxItem(hearingCalendarKey(record.id, b.stage, b.booking, 'cancel'), 'calendar', b.organiser, HEARING_EVENT, { ...request }, now);
 }
 
 /**
@@ -50,6 +54,35 @@ export function hearingToCancelOnEnding(record: CaseRecord, now: Date): Booking 
   return last;
 }
 
+/** The outbox key of the letter telling the complainant that booking `booking` of `stage` is cancelled. */
+export function hearingCancelledLetterKey(caseId: string, stage: number, booking: number): string {
+  return `${caseId}:letter:hearing_cancelled:${stage}:${booking}`;
+}
+
+/**
+ * Whether the complainant was written to about the hearing of `stage` that `cancelled` (the case
+ * with its `hearing_cancelled` event and the state after it) no longer has: an invitation letter
+ * for a booking of the stage's current chain (the bookings since the last cancellation) was sent,
+ * is being sent, or still goes once the hearing is cancelled (letterSuperseded lets it through).
+ * One held for review or waiting to go is overtaken and never sent, so it does not count.
+ */
+export function complainantToldOfHearing(record: CaseRecord, stage: number, cancelled: Pick<CaseRecord, 'events' | 'outbox' | 'state'>): boolean {
+  const bookings = stageBookings(record, stage);
+  let from = bookings.length;
+  while (from > 0 && !bookings[from - 1]!.cancelled) from--;
+  const chain = bookings.slice(from);
+  const numbers = new Set(chain.map((b) => b.booking));
+  // A date-only hearing's invitation (scheduleHearing) names its date, not a booking.
+  const dates = new Set(chain.filter((b) => !b.start).map((b) => b.hearingOn));
+  return record.outbox.some((o) => {
+    if (o.kind !== 'letter' || o.template !== HEARING_INVITATION_LETTER || Number(o.data.stage) !== stage) return false;
+    const ofChain = o.data.booking === undefined ? dates.has(String(o.data.hearingOn)) : numbers.has(Number(o.data.booking));
+    if (!ofChain) return false;
+    if (o.status === 'sent' || o.status === 'sending') return true;
+    return o.status === 'pending' && letterSuperseded(cancelled, o) === undefined;
+  });
+}
+
 export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeof cancelHearingInput>): Promise<CaseRecord> {
   const input = parseInput(cancelHearingInput, raw);
   return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
@@ -64,12 +97,16 @@ export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeo
         `cancel hearing refused: none booked on case ${record.id}`,
       );
     }
+    const event = { type: 'hearing_cancelled', stage, reason: input.reason, details: { booking: last.booking } };
     return {
-      events: [{ type: 'hearing_cancelled', stage, reason: input.reason, details: { booking: last.booking } }],
-      outbox: (after) => {
+      events: [event],
+      outbox: (after: CaseStateRecord) => {
         const now = deps.clock.now();
+        const calendar = hearingCancelRequest(record, last, input.reason, now);
+        const cancelled = { events: [...record.events, { ...event, at: now, by: actor } as StoredEvent], outbox: record.outbox, state: after };
+        if (!complainantToldOfHearing(record, stage, cancelled)) return calendar ? [calendar] : [];
         const letter = outboxItem(
-          `${record.id}:letter:hearing_cancelled:${stage}:${last.booking}`,
+          hearingCancelledLetterKey(record.id, stage, last.booking),
           'letter',
           'complainant',
           'hearing_cancelled_letter',
@@ -84,7 +121,6 @@ export async function cancelHearing(deps: Deps, actor: Actor, raw: z.input<typeo
           },
           now,
         );
-        const calendar = hearingCancelRequest(record, last, input.reason, now);
         return calendar ? [letter, calendar] : [letter];
       },
     };

@@ -85,6 +85,16 @@ export function hasRole(school: School, personId: string, ...roles: string[]): b
 type CaseFacts = Pick<CaseRecord, 'about' | 'category' | 'incidentOn' | 'lookedAfterChild' | 'events'>;
 
 /**
+ * The complaints subgroup drawn at random for `stage` (KPSSPP Stage One; src/app/drawSubgroup.ts),
+ * convener first, as the stage's latest `subgroup_drawn` event has it: a redraw or a replacement
+ * supersedes the draw before. Empty when none was drawn.
+ */
+export function drawnSubgroup(events: StoredEvent[], stage: number): string[] {
+  const ids = [...events].reverse().find((e) => e.type === 'subgroup_drawn' && e.stage === stage)?.details?.memberIds;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
  * Runs the fold and resolves roles to people: the stage's handler (an explicit assignment for
  * this stage wins; otherwise the first holder of the role who did not handle an earlier stage,
  * since each stage is "conducted by a different person"), and the owner of each deadline.
@@ -108,7 +118,9 @@ export function deriveState(ctx: SchoolContext, facts: CaseFacts, now: Date): Ca
   const assigned = [...facts.events].reverse().find((e) => e.type === 'handler_assigned' && e.stage === fold.stage)?.personId;
   const earlierHandlers = new Set(facts.events.filter((e) => e.type === 'handler_assigned' && (e.stage ?? 0) < fold.stage).map((e) => e.personId));
   const candidates = holders(ctx.school, fold.handlerRole, aboutId);
-  const handlerId = assigned ?? candidates.find((id) => !earlierHandlers.has(id)) ?? candidates[0];
+  // A subgroup drawn at random is convened by its first member, who takes the stage's duties (a named assignment still wins).
+  const convener = drawnSubgroup(facts.events, fold.stage).find((id) => id !== aboutId);
+  const handlerId = assigned ?? convener ?? candidates.find((id) => !earlierHandlers.has(id)) ?? candidates[0];
   const flags: CaseStateRecord['flags'] = [...fold.flags];
   // A panel stage is convened by the clerk (who owes its deadlines); its members are chosen per hearing.
   if (!handlerId && fold.status === 'open' && !ctx.policy.stages[fold.stage - 1]?.panel) flags.push('needs_handler');
@@ -150,7 +162,8 @@ export function deriveState(ctx: SchoolContext, facts: CaseFacts, now: Date): Ca
 
 /**
  * Who may see a case: its handler (now or at an earlier stage), anyone who owes one of its
- * deadlines, SLT, the clerk and panel members of the school. Never the person it is about.
+ * deadlines, SLT, the clerk and panel members of the school, and the current members of a
+ * subgroup drawn for it. Never the person it is about.
  */
 export function canSee(school: School, record: CaseRecord, personId: Actor): boolean {
   if (personId === SYSTEM) return true;
@@ -158,6 +171,9 @@ export function canSee(school: School, record: CaseRecord, personId: Actor): boo
   if (!school.people.some((p) => p.id === personId)) return false;
   if (hasRole(school, personId, 'slt', 'clerk', 'panel_member')) return true;
   if (record.state.handlerId === personId || record.state.deadlines.some((d) => d.ownerId === personId)) return true;
+  // Each stage's current subgroup investigates it; a member replaced out of it no longer sees the case for that reason.
+  const drawnAt = new Set(record.events.filter((e) => e.type === 'subgroup_drawn').map((e) => e.stage ?? 0));
+  if ([...drawnAt].some((stage) => drawnSubgroup(record.events, stage).includes(personId))) return true;
   return record.events.some((e) => e.type === 'handler_assigned' && e.personId === personId);
 }
 

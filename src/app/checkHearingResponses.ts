@@ -10,8 +10,8 @@
  *
  * NMAT §14 ("Where a meeting date has been suggested and no response has been received within
  * 5 school days, this will be seen as being rejected ... three proposed dates"): every date
- * offered at the stage (one per distinct start: re-booking the same time with another venue or
- * panel offers nothing new) is counted with the complainant's answer to it, read from Outlook or
+ * offered at the stage (one per school date: another time, venue or panel on the same day offers
+ * nothing new) is counted with the complainant's answer to it, read from Outlook or
  * recorded by the clerk (recordComplainantAnswer), and on time only if it arrived by the day to
  * answer by. A date the school itself replaced or cancelled before the complainant's time to
  * answer ran out was not rejected by them, so it is left out of the count.
@@ -21,6 +21,7 @@ import { complainantAnswers, type DateAnswers, type OfferedDate } from '../domai
 import { applyToCase, caseSummary, holders, loadCase, outboxItem, type Actor, type Deps, type SchoolContext } from './caseFlow.js';
 import type { AttendeeAnswer, CaseRecord, CaseStateRecord, School } from './ports.js';
 import { bookingInOutlook, calendarRequest, complainantAnswerTo, offeredKey, stageBookings, type Booking, type RecordedAnswer } from './panel.js';
+import { MAX_ATTEMPTS } from './memory.js';
 import { findHearingSlots } from './proposeHearingDates.js';
 import { requireManager } from './authorisation.js';
 import { complainantGetsEmail } from './complainant.js';
@@ -37,12 +38,12 @@ export interface HearingStatus {
   joinUrl?: string;
   members: Array<{ id: string; name: string; answer: AttendeeAnswer }>;
   /**
-   * Their answer to this date (carried over from an earlier booking of the same start), the school
+   * Their answer to this date (carried over from an earlier booking of the same date), the school
    * date it arrived, and whether a clerk recorded it (`recordedBy`) or it was read from Outlook.
    */
   complainant: { answer: AttendeeAnswer; invited: boolean; answeredOn?: string; via?: 'clerk' | 'outlook'; recordedBy?: string };
   /** The booking's calendar request (create or move): waiting to go, sent, or refused by Outlook (with why). */
-  calendar: { status: 'pending' | 'sent' | 'failed'; error?: string };
+  calendar: { status: 'pending' | 'sent' | 'failed'; error?: string; gaveUp?: boolean };
   cancelled: boolean;
   /** Why it was moved (a re-booking) or cancelled. */
   reason?: string;
@@ -78,7 +79,7 @@ function offeredDates(ctx: SchoolContext, stage: number, bookings: Booking[], no
   if (!rule) return undefined;
   const tz = ctx.calendar.timezone;
   const local = (d: Date) => fromDayNumber(tz.localDay(d.getTime()));
-  // One date per distinct start, offered when the first booking of it was made.
+  // One date per school date, offered when the first booking of it was made.
   const byStart = new Map<string, Booking[]>();
   for (const b of bookings) byStart.set(offeredKey(b), [...(byStart.get(offeredKey(b)) ?? []), b]);
   const dates: OfferedDate[] = [];
@@ -114,7 +115,12 @@ export function currentHearing(record: CaseRecord, ctx: SchoolContext, now: Date
     ? request.status === 'sent'
       ? { status: 'sent' }
       : request.status === 'failed'
-        ? { status: 'failed', ...(request.error ? { error: request.error } : {}) }
+        ? {
+            status: 'failed',
+            ...(request.error ? { error: request.error } : {}),
+            // Every try used (Microsoft 365 busy, or the event never made), rather than refused outright.
+            ...(request.attempts >= MAX_ATTEMPTS ? { gaveUp: true } : {}),
+          }
         : { status: 'pending' }
     : { status: b.eventId ? 'sent' : 'pending' };
   return {

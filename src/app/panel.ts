@@ -263,6 +263,12 @@ export interface Booking {
   eventBooking: number;
   /** Set once the calendar event exists (a `hearing_booked` record). */
   eventId?: string;
+  /**
+   * Outlook showed this booking's time, place and attendees: a `hearing_booked` record says the
+   * event was made, moved or made again for it (its `forBooking`). A request skipped because the
+   * hearing moved again or was cancelled never sets it.
+   */
+  applied?: boolean;
   joinUrl?: string;
   webLink?: string;
   cancelled: boolean;
@@ -334,16 +340,20 @@ export function stageBookings(record: CaseRecord, stage: number): Booking[] {
       // The event serves its booking and every re-booking that moved it.
       for (const b of bookings) {
         if (b.eventBooking !== d.booking) continue;
-        // Each record is a new event (a first booking, or a move between online and in person),
-        // so its links replace the old ones: an in-person hearing keeps no Teams link.
-        b.eventId = eventId;
         const joinUrl = str(d.joinUrl);
         const webLink = str(d.webLink);
+        // A new event (a first booking, or a move between online and in person) brings its own
+        // links, so an in-person hearing keeps no Teams link; a move of the same event keeps them.
+        const fresh = b.eventId !== eventId;
+        b.eventId = eventId;
         if (joinUrl) b.joinUrl = joinUrl;
-        else delete b.joinUrl;
+        else if (fresh) delete b.joinUrl;
         if (webLink) b.webLink = webLink;
-        else delete b.webLink;
+        else if (fresh) delete b.webLink;
       }
+      // Which booking Outlook now shows: the one the event was made or moved for (older records: its own).
+      const shown = bookings.find((x) => x.booking === (typeof d.forBooking === 'number' ? d.forBooking : d.booking));
+      if (shown) shown.applied = true;
     } else if (e.type === 'hearing_responses') {
       const b = bookings.find((x) => x.booking === d.booking);
       for (const a of Array.isArray(d.answers) ? (d.answers as Array<Record<string, unknown>>) : []) {
@@ -367,9 +377,12 @@ export function latestBooking(record: CaseRecord, stage: number): Booking | unde
   return stageBookings(record, stage).at(-1);
 }
 
-/** The outbox key of a booking's calendar request (create or move): its status says whether Outlook has it yet. */
-export function hearingCalendarKey(caseId: string, stage: number, booking: number): string {
-  return `${caseId}:calendar:hearing:${stage}:${booking}`;
+/**
+ * The outbox key of a booking's calendar request: create or move (its status says whether Outlook
+ * has it yet), or with `cancel` the request that cancels the booking's event.
+ */
+export function hearingCalendarKey(caseId: string, stage: number, booking: number, action?: 'cancel'): string {
+  return action === 'cancel' ? `${caseId}:calendar:hearing:${stage}:cancel:${booking}` : `${caseId}:calendar:hearing:${stage}:${booking}`;
 }
 
 /** The calendar request of a booking, if it made one (a date-only hearing does not). */
@@ -377,17 +390,20 @@ export function calendarRequest(record: CaseRecord, b: Booking): OutboxItem | un
   return record.outbox.find((o) => o.key === hearingCalendarKey(record.id, b.stage, b.booking));
 }
 
-/** Outlook has this booking: its calendar request was sent (or, with no request on record, its event is). */
-export function reachedOutlook(record: CaseRecord, b: Booking): boolean {
-  const item = calendarRequest(record, b);
-  return item ? item.status === 'sent' : b.start !== undefined && b.eventId !== undefined;
+/**
+ * Outlook has shown this booking: the calendar sender recorded that it made or moved the event
+ * for it (`applied`). Not the outbox status: a request skipped because the hearing moved again
+ * or was cancelled is marked sent too, yet Outlook never showed its time.
+ */
+export function reachedOutlook(_record: CaseRecord, b: Booking): boolean {
+  return b.start !== undefined && b.eventId !== undefined && b.applied === true;
 }
 
 /**
  * The booking whose time the Outlook event shows now, so answers read from it are answers to
  * that booking: the newest of the active booking's chain (the bookings that made or moved its
- * event) whose calendar request has been sent. Undefined when none has reached Outlook yet, or
- * the latest booking is cancelled or date-only.
+ * event) that Outlook was given (reachedOutlook). Undefined when none has reached Outlook yet,
+ * or the latest booking is cancelled or date-only.
  */
 export function bookingInOutlook(record: CaseRecord, bookings: Booking[]): Booking | undefined {
   const last = bookings.at(-1);
@@ -398,14 +414,18 @@ export function bookingInOutlook(record: CaseRecord, bookings: Booking[]): Booki
   return undefined;
 }
 
-/** What NMAT counts as one offered date: a distinct start, or the day of a date-only hearing. */
-export function offeredKey(b: Booking): string {
-  return b.start ? `at:${b.start.getTime()}` : `on:${b.hearingOn}`;
+/**
+ * What NMAT §14 counts as one proposed date: the school date of the hearing. Two times on the
+ * same day are one date, so a re-booking on that day (another time, room or panel) offers
+ * nothing new.
+ */
+export function offeredKey(b: Pick<Booking, 'hearingOn'>): string {
+  return b.hearingOn;
 }
 
 /**
  * The complainant's latest answer to the date this booking offers, whichever booking of that
- * date it was given to: re-booking the same start (a new venue or panel) keeps their answer.
+ * date it was given to: re-booking the same date (another time, venue or panel) keeps their answer.
  */
 export function complainantAnswerTo(bookings: Booking[], b: Booking): RecordedAnswer | undefined {
   const key = offeredKey(b);

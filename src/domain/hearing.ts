@@ -43,7 +43,7 @@ export interface StageDeadline {
 const UNIT_WORDS: Record<ClockUnit, string> = { school_days: 'school day', working_days: 'working day', days: 'day', weeks: 'week', hours: 'hour' };
 
 /** "10 school days", "1 week". */
-function amountText(amount: number, unit: ClockUnit): string {
+export function amountText(amount: number, unit: ClockUnit): string {
   return `${amount} ${UNIT_WORDS[unit]}${amount === 1 ? '' : 's'}`;
 }
 
@@ -373,18 +373,36 @@ export function checkHearingTime(
 // ---------------------------------------------------------------------------------------------
 // The complainant's answers to proposed dates
 
-/** NMAT §14: a proposed date the complainant does not answer within N school days counts as rejected; after M rejected dates the hearing may go ahead without them. */
+/**
+ * One date proposed to the complainant (NMAT §14: "Where a meeting date has been suggested and no
+ * response has been received within 5 school days, this will be seen as being rejected").
+ */
 export interface OfferedDate {
   hearingOn: LocalDate;
   offeredOn: LocalDate;
   answer: 'accepted' | 'tentativelyAccepted' | 'declined' | 'none';
-  /** When the answer reached the school; an answer after the day to answer by came too late (counted as no answer). */
+  /** When the answer reached the school; after the day to answer by, it came too late. */
   answeredOn?: LocalDate;
 }
 
+/**
+ * - accepted: accepted (or tentatively) by the day to answer by;
+ * - accepted_late: accepted after it. Not a rejection: the complainant wants that very date, and
+ *   whether a late yes stands is for the person who convenes the hearing to judge, not a count;
+ * - rejected: declined, or no answer by the day to answer by (`because`);
+ * - awaiting: no answer yet, and the day to answer by has not passed.
+ */
+export type OfferedDateStatus = 'accepted' | 'accepted_late' | 'rejected' | 'awaiting';
+
 export interface DateAnswers {
-  dates: Array<OfferedDate & { status: 'accepted' | 'rejected' | 'awaiting'; answerBy: LocalDate; because?: 'declined' | 'no_answer' }>;
+  dates: Array<OfferedDate & { status: OfferedDateStatus; answerBy: LocalDate; because?: 'declined' | 'no_answer' }>;
   rejected: number;
+  /**
+   * At least as many dates rejected as the policy allows ("If the complainant rejects the offer of
+   * three proposed dates, without good reason, the Governance Professional and Compliance Lead will
+   * decide when to hold the Hearing in the complainant's absence"). A may, not a must: whether the
+   * reasons were good is a person's judgement.
+   */
   mayProceedInAbsence: boolean;
 }
 
@@ -404,8 +422,10 @@ export function complainantAnswers(
     const answerBy = fromDayNumber(answerByDay);
     if (!ANSWERS.includes(d.answer))
       throw new DomainError('INVALID_INPUT', `expected one of ${ANSWERS.join(', ')}, got ${JSON.stringify(d.answer)}`, `dates[${i}].answer`);
-    // "No response ... within 5 school days ... will be seen as being rejected": a later answer does not undo that.
-    if (d.answer !== 'none' && d.answeredOn !== undefined && dayNumber(d.answeredOn, `dates[${i}].answeredOn`) > answerByDay) {
+    const late = d.answer !== 'none' && d.answeredOn !== undefined && dayNumber(d.answeredOn, `dates[${i}].answeredOn`) > answerByDay;
+    if (d.answer === 'accepted' || d.answer === 'tentativelyAccepted') return { ...d, status: late ? 'accepted_late' : 'accepted', answerBy };
+    // "No response ... within 5 school days ... will be seen as being rejected": a later no does not undo that.
+    if (late) {
       rejected++;
       return { ...d, status: 'rejected', answerBy, because: 'no_answer' };
     }
@@ -413,13 +433,10 @@ export function complainantAnswers(
       rejected++;
       return { ...d, status: 'rejected', answerBy, because: 'declined' };
     }
-    if (d.answer === 'none') {
-      // Still awaited on the last day to answer; silence after it counts as a rejection.
-      if (todayDay <= answerByDay) return { ...d, status: 'awaiting', answerBy };
-      rejected++;
-      return { ...d, status: 'rejected', answerBy, because: 'no_answer' };
-    }
-    return { ...d, status: 'accepted', answerBy };
+    // Still awaited on the last day to answer; silence after it counts as a rejection.
+    if (todayDay <= answerByDay) return { ...d, status: 'awaiting', answerBy };
+    rejected++;
+    return { ...d, status: 'rejected', answerBy, because: 'no_answer' };
   });
   return { dates: out, rejected, mayProceedInAbsence: rejected >= rule.rejectionsBeforeProceeding };
 }

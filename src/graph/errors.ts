@@ -8,21 +8,17 @@
  *   calendar calls mention the Exchange access policy / RBAC scope that can also refuse a mailbox.
  * - 404 for a person is "... not found in the directory"; for an event, "the calendar event ...
  *   no longer exists".
+ * - 408, 409, 412 and 423 (a timeout, an edit conflict, a precondition that no longer holds, a
+ *   locked item) and 5xx say "not now", so they are retryable: the outbox tries again later.
+ *   Only permission, credentials, notFound and invalid (400 and the other 4xx: the request
+ *   itself is wrong) fail at once.
  *
  * Messages never carry the body of a complaint; they may name a mailbox or directory id.
  */
 
 /** Every call the gateway makes. */
 export type GraphOperation =
-  | 'getUser'
-  | 'getManager'
-  | 'getUsers'
-  | 'getSchedule'
-  | 'createEvent'
-  | 'updateEvent'
-  | 'cancelEvent'
-  | 'getEvent'
-  | 'sendMail';
+  'getUser' | 'getManager' | 'getUsers' | 'getSchedule' | 'createEvent' | 'updateEvent' | 'cancelEvent' | 'getEvent' | 'findEvent' | 'sendMail';
 
 /** The application permission (admin-consented) each call needs; see the README's "Microsoft Graph permissions". */
 export const PERMISSIONS: Record<GraphOperation, string> = {
@@ -34,6 +30,7 @@ export const PERMISSIONS: Record<GraphOperation, string> = {
   updateEvent: 'Calendars.ReadWrite',
   cancelEvent: 'Calendars.ReadWrite',
   getEvent: 'Calendars.ReadWrite',
+  findEvent: 'Calendars.ReadWrite',
   sendMail: 'Mail.Send',
 };
 
@@ -46,10 +43,11 @@ const WHAT: Record<GraphOperation, string> = {
   updateEvent: 'updating the calendar event',
   cancelEvent: 'cancelling the calendar event',
   getEvent: 'reading the calendar event',
+  findEvent: 'looking for the calendar event',
   sendMail: 'sending mail',
 };
 
-const MAILBOX_OPS = new Set<GraphOperation>(['getSchedule', 'createEvent', 'updateEvent', 'cancelEvent', 'getEvent', 'sendMail']);
+const MAILBOX_OPS = new Set<GraphOperation>(['getSchedule', 'createEvent', 'updateEvent', 'cancelEvent', 'getEvent', 'findEvent', 'sendMail']);
 
 export type GraphErrorKind =
   /** Throttled or unavailable after every retry (or told to wait longer than we will). */
@@ -62,7 +60,7 @@ export type GraphErrorKind =
   | 'notFound'
   /** Refused before calling Graph (bad arguments), or a 400 from Graph. */
   | 'invalid'
-  /** Anything else (other 4xx/5xx, network failure). */
+  /** A transient answer (408, 409, 412, 423, 5xx) or a network failure: always retryable. */
   | 'failed';
 
 export class GraphError extends Error {
@@ -108,6 +106,9 @@ export function permissionError(operation: GraphOperation, status: number, graph
   );
 }
 
+/** Answers that mean "not now" rather than "never": request timeout, conflict, precondition failed, locked. */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 409, 412, 423]);
+
 export function notFoundInDirectory(person: string, operation: GraphOperation = 'getUser'): GraphError {
   return new GraphError('notFound', `${person} was not found in the directory`, false, operation, 404, 'Request_ResourceNotFound');
 }
@@ -127,12 +128,45 @@ export function fromGraphResponse(
   if (status === 401 || status === 403) return permissionError(operation, status, graphCode, subject?.mailbox);
   if (status === 404) {
     if (subject?.person) return notFoundInDirectory(subject.person, operation);
-    if (subject?.eventId) return new GraphError('notFound', `The calendar event ${subject.eventId} no longer exists in ${subject.mailbox ?? 'the organiser'}'s calendar`, false, operation, 404, graphCode);
+    if (subject?.eventId)
+      return new GraphError(
+        'notFound',
+        `The calendar event ${subject.eventId} no longer exists in ${subject.mailbox ?? 'the organiser'}'s calendar`,
+        false,
+        operation,
+        404,
+        graphCode,
+      );
     if (subject?.mailbox) return new GraphError('notFound', `The mailbox ${subject.mailbox} was not found in the directory`, false, operation, 404, graphCode);
   }
   const detail = graphMessage ? `: ${graphMessage}` : '';
-  if (status === 400) return new GraphError('invalid', `Microsoft 365 rejected ${WHAT[operation]} (HTTP 400${graphCode ? ` ${graphCode}` : ''})${detail}`, false, operation, status, graphCode);
-  return new GraphError('failed', `Microsoft 365 failed ${WHAT[operation]} (HTTP ${status}${graphCode ? ` ${graphCode}` : ''})${detail}`, status >= 500, operation, status, graphCode);
+  if (status === 404)
+    return new GraphError(
+      'notFound',
+      `Microsoft 365 found nothing while ${WHAT[operation]} (HTTP 404${graphCode ? ` ${graphCode}` : ''})${detail}`,
+      false,
+      operation,
+      status,
+      graphCode,
+    );
+  // Any other 4xx says the request itself is wrong: sending it again cannot help.
+  if (status >= 400 && status < 500 && !TRANSIENT_STATUSES.has(status))
+    return new GraphError(
+      'invalid',
+      `Microsoft 365 rejected ${WHAT[operation]} (HTTP ${status}${graphCode ? ` ${graphCode}` : ''})${detail}`,
+      false,
+      operation,
+      status,
+      graphCode,
+    );
+  return new GraphError(
+    'failed',
+    `Microsoft 365 failed ${WHAT[operation]} (HTTP ${status}${graphCode ? ` ${graphCode}` : ''})${detail}`,
+    true,
+    operation,
+    status,
+    graphCode,
+  );
 }
 
 export function networkError(operation: GraphOperation, cause: unknown): GraphError {

@@ -16,6 +16,9 @@
  * - getUsers uses JSON batching ($batch, at most 20 requests each); throttled inner requests are
  *   sent again in a later batch after the longest Retry-After among them.
  * - getSchedule asks for at most 20 schedules per call and refuses a window of 62 days or more.
+ * - findEventByTransactionId reads the organiser's calendarView over the event's time (Graph
+ *   "List calendarView": startDateTime/endDateTime, $select with transactionId, $top, paging by
+ *   @odata.nextLink) and picks the event by its transactionId: finding an event never makes one.
  * - Times go to Graph in UTC ({dateTime, timeZone: "UTC"}) and come back as Dates.
  *
  * Logs carry the operation, status and attempt, never addresses or content.
@@ -126,6 +129,11 @@ export interface GraphGateway {
   cancelEvent(organiser: string, eventId: string, comment: string): Promise<void>;
   /** The event with attendee responses. */
   getEvent(organiser: string, eventId: string): Promise<CalendarEvent>;
+  /**
+   * The event of the organiser's calendar between `start` and `end` whose transactionId is the
+   * one given, or null when there is none (read only: nothing is made, nobody is invited).
+   */
+  findEventByTransactionId(organiser: string, start: Date, end: Date, transactionId: string): Promise<CalendarEvent | null>;
   /** Sends an HTML mail from the mailbox (kept in its Sent Items). */
   sendMail(mailbox: string, mail: Mail): Promise<void>;
 }
@@ -160,6 +168,9 @@ export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 export const MAX_BATCH = 20;
 export const MAX_SCHEDULES_PER_CALL = 20;
 export const MAX_SCHEDULE_DAYS = 62;
+/** Events asked for per calendarView page, and the pages read before giving up the search. */
+export const CALENDAR_VIEW_PAGE = 50;
+export const CALENDAR_VIEW_MAX_PAGES = 20;
 
 const USER_FIELDS = 'id,displayName,mail,userPrincipalName,accountEnabled';
 const EVENT_FIELDS = 'id,subject,start,end,isCancelled,isOnlineMeeting,onlineMeeting,webLink,location,transactionId,attendees';
@@ -653,6 +664,46 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
     return toEvent(e);
   }
 
+  async function findEventByTransactionId(organiser: string, start: Date, end: Date, transactionId: string): Promise<CalendarEvent | null> {
+    if (!transactionId) throw new GraphError('invalid', 'A transactionId is required to find the event it made', false, 'findEvent');
+    if (!(end.getTime() > start.getTime())) throw new GraphError('invalid', 'The time to search must end after it starts', false, 'findEvent');
+    const first = () =>
+      client
+        .api(`/users/${seg(organiser)}/calendarView`)
+        .query({ startDateTime: `${utcDateTime(start)}Z`, endDateTime: `${utcDateTime(end)}Z` })
+        .select(EVENT_FIELDS)
+        .top(CALENDAR_VIEW_PAGE);
+    let path: string | undefined;
+    for (let page = 1; page <= CALENDAR_VIEW_MAX_PAGES; page++) {
+      const next = path;
+      const r = await call(
+        'findEvent',
+        { mailbox: organiser },
+        () =>
+          (next ? client.api(next) : first()).header('Prefer', 'outlook.timezone="UTC"').get() as Promise<{
+            value?: GraphEventBody[];
+            '@odata.nextLink'?: string;
+          }>,
+        true,
+      );
+      const hit = (r.value ?? []).find((e) => e.transactionId === transactionId);
+      if (hit) return toEvent(hit);
+      path = nextPath(r['@odata.nextLink']);
+      if (!path) return null;
+    }
+    log.warn({ graph: 'findEvent', pages: CALENDAR_VIEW_MAX_PAGES }, 'calendarView search stopped after the page limit');
+    return null;
+  }
+
+  /** The path and query of an @odata.nextLink, sent to our own base URL: the token never goes to a host a response names. */
+  function nextPath(link: string | undefined): string | undefined {
+    if (!link) return undefined;
+    const u = new URL(link, base);
+    const prefix = `${parts.join('/')}/${version}/`;
+    const path = u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length - 1) : u.pathname;
+    return `${path}${u.search}`;
+  }
+
   // ---- mail
 
   async function sendMail(mailbox: string, mail: Mail): Promise<void> {
@@ -670,5 +721,5 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
     log.info({ graph: 'sendMail', recipients: mail.to.length }, 'mail sent');
   }
 
-  return { getUser, getManager, getUsers, getSchedule, createEvent, updateEvent, cancelEvent, getEvent, sendMail };
+  return { getUser, getManager, getUsers, getSchedule, createEvent, updateEvent, cancelEvent, getEvent, findEventByTransactionId, sendMail };
 }

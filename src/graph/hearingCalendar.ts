@@ -11,21 +11,28 @@
  *   it); moves it on a re-booking; cancels it with the reason.
  *
  * A retry never makes a second event: each outbox key is claimed in the `deliveries` ledger (the
- * same DeliveryLedger the Teams messenger and the letter mailer use; src/jobs/deliverOnce.ts), and the create carries a
- * transactionId derived from the key, so Graph answers a repeated create with the event it made.
- * The event id is recorded on the case (`hearing_booked`); a move or cancel whose create is still
- * to run fails and the outbox tries it again later. The sender re-reads the case, so a request
- * overtaken by a later one (moved again, cancelled, the case withdrawn or closed) is skipped
- * rather than applied late; a cancel always goes.
+ * same DeliveryLedger the Teams messenger and the letter mailer use; src/jobs/deliverOnce.ts), and
+ * a create carries a transactionId derived from the key, so Graph answers a repeated create with
+ * the event it made. Every create and move records on the case (`hearing_booked`, with
+ * `forBooking`) which booking Outlook now shows: answers read from the event are credited to it
+ * (src/app/panel.ts bookingInOutlook), never to a booking whose request was skipped. A move or
+ * cancel whose create is still to run fails and the outbox tries it again later; so does a cancel
+ * while a move of the same event is running or due a retry, so it cancels the event that move
+ * leaves. The sender re-reads the case, so a request overtaken by a later one (moved again,
+ * cancelled, the case withdrawn or closed) is skipped rather than applied late.
  *
  * What Graph cannot do, and what is done instead:
  * - a move sends only start, end, attendees and location: a new body would disable the Teams
  *   meeting, and an online meeting cannot be made in-person. A move between online and in person
- *   is a new event (its own transactionId), and the old one is cancelled.
- * - an event deleted in Outlook: cancelling it is done already; moving it makes a new event.
- * - an event Graph made whose id was never recorded (a crash, or the case saved by others four
- *   times meanwhile) and whose booking was then cancelled: the create is asked again with the
- *   same transactionId, which gives that event back, and it is cancelled.
+ *   is a new event: the old one is cancelled first, then the new one made (its own transactionId)
+ *   and recorded, so whatever fails in between, no second live event is left behind.
+ * - a cancel reads the event first: one already cancelled (a retry) or deleted in Outlook is done.
+ * - an event deleted (or cancelled) in Outlook while the hearing stands: a move makes a new
+ *   event, after reading the case again, so a cancel or later move saved meanwhile is not undone.
+ * - an event Graph may have made whose id was never recorded (a lost answer, a crash, a request
+ *   that gave up) while its booking was cancelled or moved again: it is looked for by READING the
+ *   organiser's calendarView for its transactionId (findEventByTransactionId) and cancelled if
+ *   found; nothing found means nothing was made, and nothing is sent to anyone.
  *
  * Log lines carry ids (key, case, school, event id), never addresses or names.
  */
@@ -95,8 +102,10 @@ export type HearingEventErrorCode =
   | 'NOT_A_HEARING_EVENT'
   /** The item names no case, or its school or booking is missing. */
   | 'NO_CASE'
-  /** The event this move or cancel acts on is not created yet: tried again later. */
+  /** The event this move or cancel acts on is not created yet (retryable: the create may still run). */
   | 'EVENT_NOT_CREATED_YET'
+  /** A cancel whose event a move is still changing (retryable: it follows the move). */
+  | 'EVENT_CHANGE_PENDING'
   /** Another worker holds a recent claim on this item. */
   | 'IN_PROGRESS';
 
@@ -153,7 +162,7 @@ export function hearingAttendees(school: School, record: CaseRecord, b: Booking)
 
 export interface HearingEventSenderOptions {
   deps: Pick<Deps, 'cases' | 'schools' | 'clock'>;
-  gateway: Pick<GraphGateway, 'createEvent' | 'updateEvent' | 'cancelEvent'>;
+  gateway: Pick<GraphGateway, 'createEvent' | 'updateEvent' | 'cancelEvent' | 'getEvent' | 'findEventByTransactionId'>;
   deliveries: DeliveryLedger;
   log: Log;
   staleMs?: number;
@@ -172,6 +181,9 @@ function earlierAttempts(item: OutboxItem | undefined): number {
   return Math.max(0, item.status === 'sending' ? item.attempts - 1 : item.attempts);
 }
 
+const isChange = (o: OutboxItem) => o.template === HEARING_EVENT && (o.data.action === 'create' || o.data.action === 'update');
+const eventBookingOf = (o: OutboxItem) => Number(o.data.eventBooking ?? o.data.booking);
+
 /** One calendar request with the case as it stands now. */
 interface Request {
   message: OutgoingMessage;
@@ -186,6 +198,8 @@ interface Request {
   chain: Booking[];
   latest: Booking;
   organiser: string;
+  /** An earlier try of this request ran (and may have done part of its work in Graph). */
+  retry: boolean;
 }
 
 export class HearingEventSender implements Messenger {
@@ -216,8 +230,7 @@ export class HearingEventSender implements Messenger {
         ids,
         what: 'calendar request',
         events: { already: 'hearing_event_already_done', failed: 'hearing_event_failed' },
-        busy: () =>
-          new HearingEventError('IN_PROGRESS', 'This calendar request is being carried out by another worker just now; it will be checked again later.', true),
+        busy: () => new HearingEventError('IN_PROGRESS', 'This calendar request is being carried out by another worker just now.', true),
       },
       async () => {
         const outcome = await this.carryOut(message, ids);
@@ -230,50 +243,71 @@ export class HearingEventSender implements Messenger {
     else log.info({ event: `hearing_event_${outcome.done}`, ...ids, eventId: outcome.eventId }, `hearing event ${outcome.done}`);
   }
 
-  private async carryOut(message: OutgoingMessage, ids: Record<string, unknown>): Promise<Outcome> {
+  /** The request against the case as stored now (re-read), or why it has nothing to act on. */
+  private async request(message: OutgoingMessage, ids: Record<string, unknown>): Promise<Request | { skip: string }> {
     const { deps } = this.opts;
     const record = await deps.cases.get(message.caseId!);
-    if (!record || record.purgedAt) return { done: 'skipped', why: record ? 'case_purged' : 'case_missing' };
+    if (!record || record.purgedAt) return { skip: record ? 'case_purged' : 'case_missing' };
     const school = await deps.schools.get(record.schoolId);
     if (!school) throw new HearingEventError('NO_CASE', `The school ${record.schoolId} of case ${record.reference} was not found.`, false);
     const d = message.data;
-    const action = d.action;
     const stage = Number(d.stage);
     const booking = Number(d.booking);
     const eventBooking = Number(d.eventBooking ?? d.booking);
     const chain = stageBookings(record, stage).filter((b) => b.eventBooking === eventBooking);
     const latest = chain.at(-1);
     if (!latest) throw new HearingEventError('NO_CASE', `Case ${record.reference} has no booking ${eventBooking} at stage ${stage}.`, false);
-    const r: Request = { message, ids, record, school, stage, booking, eventBooking, chain, latest, organiser: String(d.organiser ?? latest.organiser) };
-    const eventId = chain[0]!.eventId;
+    const own = record.outbox.find((o) => o.key === message.key);
+    return {
+      message,
+      ids,
+      record,
+      school,
+      stage,
+      booking,
+      eventBooking,
+      chain,
+      latest,
+      organiser: String(d.organiser ?? latest.organiser),
+      retry: earlierAttempts(own) > 0,
+    };
+  }
 
-    if (action === 'cancel') return this.cancel(r, eventId, typeof d.reason === 'string' ? d.reason : latest.cancelReason);
-    if (action !== 'create' && action !== 'update') {
+  /** Why a create or move is overtaken (cancelled, the case withdrawn or closed, moved again), or undefined when it stands. */
+  private overtaken(r: Request): string | undefined {
+    const create = r.message.data.action === 'create';
+    if (r.latest.cancelled) return create ? 'cancelled_before_created' : 'cancelled';
+    if (r.record.state.status !== 'open') return `case_${r.record.state.status}`;
+    if (!create && r.latest.booking !== r.booking) return 'moved_again';
+    return undefined;
+  }
+
+  private async carryOut(message: OutgoingMessage, ids: Record<string, unknown>): Promise<Outcome> {
+    const action = message.data.action;
+    if (action !== 'create' && action !== 'update' && action !== 'cancel') {
       throw new HearingEventError(
         'NOT_A_HEARING_EVENT',
         `The calendar request ${message.key} asks for ${JSON.stringify(action)}; expected create, update or cancel.`,
         false,
       );
     }
+    const r = await this.request(message, ids);
+    if ('skip' in r) return { done: 'skipped', why: r.skip };
+    const eventId = r.chain[0]!.eventId;
+    const d = message.data;
+
+    if (action === 'cancel') return this.cancel(r, eventId, typeof d.reason === 'string' ? d.reason : r.latest.cancelReason);
     // Overtaken: cancelled, the case withdrawn or closed (its own cancel request follows), or moved again.
-    const why = latest.cancelled
-      ? action === 'create'
-        ? 'cancelled_before_created'
-        : 'cancelled'
-      : record.state.status !== 'open'
-        ? `case_${record.state.status}`
-        : action === 'update' && latest.booking !== booking
-          ? 'moved_again'
-          : undefined;
+    const why = this.overtaken(r);
     if (why) {
-      // An earlier try may have made the event and died before recording it: nobody else knows its id.
-      const own = record.outbox.find((o) => o.key === message.key);
-      if (action === 'create' && !eventId && earlierAttempts(own) > 0) return this.cancelUnrecorded(r, message.key, why);
+      // An earlier try may have made an event (a create, a move between online and in person, or
+      // one in place of an event deleted in Outlook) and died before recording it: nobody else knows its id.
+      if (r.retry) return this.cancelUnrecorded(r, message.key, r.organiser, why);
       return { done: 'skipped', why };
     }
     if (action === 'create') {
       const event = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(message.key));
-      if (eventId !== event.id) await this.recordBooked(r, event);
+      await this.recordBooked(r, event);
       return { done: 'created', eventId: event.id };
     }
     return this.move(r, eventId);
@@ -293,7 +327,7 @@ export class HearingEventSender implements Messenger {
   }
 
   private async move(r: Request, eventId: string | undefined): Promise<Outcome> {
-    const { gateway, log } = this.opts;
+    const { gateway } = this.opts;
     const b = r.latest;
     let id = eventId;
     let online = this.eventOnline(r);
@@ -311,80 +345,166 @@ export class HearingEventSender implements Messenger {
       online = made.isOnlineMeeting;
     }
     if (online !== b.online) return this.recreate(r, id);
+    let moved: CalendarEvent | undefined;
     try {
       // Never the body or isOnlineMeeting (see EventChanges in the gateway): the Teams meeting stays as it is.
-      const moved = await gateway.updateEvent(r.organiser, id, {
+      moved = await gateway.updateEvent(r.organiser, id, {
         start: b.start!,
         end: b.end!,
         attendees: hearingAttendees(r.school, r.record, b),
         location: b.venue ?? '',
       });
-      if (id !== eventId) await this.recordBooked(r, moved);
-      return { done: 'updated', eventId: moved.id };
     } catch (e) {
       if (!eventGone(e)) throw e;
-      // Deleted in Outlook while the hearing stands: it gets a new event (this request's own transactionId).
-      log.warn({ event: 'hearing_event_gone', ...r.ids, eventId: id }, 'the hearing event was deleted in Outlook; a new one is made');
-      const made = await gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(r.message.key));
-      await this.recordBooked(r, made, id);
-      return { done: 'created', eventId: made.id };
     }
+    // An event cancelled meanwhile is out of the calendar: moving it invites nobody.
+    if (!moved || moved.isCancelled) return this.replaceGone(r, id);
+    await this.recordBooked(r, moved);
+    return { done: 'updated', eventId: moved.id };
+  }
+
+  /**
+   * The event is gone from Outlook (deleted there, or cancelled) while the hearing stands: it gets
+   * a new event (this request's own transactionId, so a retry finds it). The case is read again
+   * first: a cancel or a later move saved while this request ran must not get a live event back.
+   */
+  private async replaceGone(r: Request, goneId: string): Promise<Outcome> {
+    const { gateway, log } = this.opts;
+    const now = await this.request(r.message, r.ids);
+    if ('skip' in now) return { done: 'skipped', why: now.skip };
+    const why = this.overtaken(now) ?? (now.chain[0]!.eventId !== goneId ? 'event_replaced' : undefined);
+    if (why) {
+      log.info(
+        { event: 'hearing_event_gone', ...r.ids, eventId: goneId, why },
+        'the hearing event is gone from Outlook and the request was overtaken; no new event',
+      );
+      return { done: 'skipped', why };
+    }
+    log.warn({ event: 'hearing_event_gone', ...r.ids, eventId: goneId }, 'the hearing event was deleted in Outlook; a new one is made');
+    const made = await gateway.createEvent(now.organiser, this.newEvent(now), hearingTransactionId(r.message.key));
+    await this.recordBooked(now, made, goneId);
+    return { done: 'created', eventId: made.id };
   }
 
   /**
    * A move between online and in person: Outlook keeps an online meeting online whatever an
-   * update says, so the hearing gets a new event (this request's own transactionId, so a retry
-   * finds it) and the old one is cancelled: moved, and the new invitation follows.
+   * update says, so the hearing gets a new event. The old one is cancelled first, then the new
+   * one made (this request's own transactionId) and recorded: a retry finds the old event already
+   * cancelled, and a cancel queued meanwhile waits for this request (cancel), so no live event is
+   * left behind whatever fails in between.
    */
   private async recreate(r: Request, oldId: string): Promise<Outcome> {
     const b = r.latest;
-    const made = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(r.message.key));
     const when = formatLetterDate(b.start!.toISOString(), schoolContext(r.school).calendar.timezone.name);
     await this.cancelEvent(
       r,
       oldId,
       `The complaints panel hearing for ${r.record.reference} has moved to ${when}, ${b.online ? 'online as a Microsoft Teams meeting' : 'in person'}; a new invitation is sent to you.${b.reason ? ` Reason: ${b.reason}` : ''}`,
     );
+    const made = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(r.message.key));
     await this.recordBooked(r, made, oldId);
     return { done: 'recreated', eventId: made.id };
   }
 
   private async cancel(r: Request, eventId: string | undefined, reason: string | undefined): Promise<Outcome> {
-    if (!eventId) {
-      const createKey = hearingCalendarKey(r.record.id, r.stage, r.eventBooking);
-      const create = r.record.outbox.find((o) => o.key === createKey);
-      // The create runs first: it finds the booking cancelled (or the case ended) and clears up after itself.
-      if (create && (create.status === 'pending' || create.status === 'sending')) throw this.notCreatedYet(r.record, r.eventBooking);
-      // A create that gave up after trying may have made the event: the same transactionId finds it.
-      if (create?.status === 'failed' && earlierAttempts(create) > 0) return this.cancelUnrecorded(r, createKey, 'create_failed', reason);
-      return { done: 'skipped', why: 'no_event' };
+    // A move of this event still running (it may have read the case before the cancel) or due a
+    // retry may yet make a new event: the cancel waits, so it acts on the event that will exist.
+    // A pending one has not read the case yet and will find the hearing cancelled.
+    const applied = Math.max(0, ...r.chain.filter((b) => b.applied).map((b) => b.booking));
+    const moving = r.record.outbox.find(
+      (o) => o.key !== r.message.key && isChange(o) && eventBookingOf(o) === r.eventBooking && o.status === 'sending' && Number(o.data.booking) > applied,
+    );
+    if (moving) {
+      throw new HearingEventError(
+        'EVENT_CHANGE_PENDING',
+        `A change to the Outlook invitation for booking ${r.eventBooking} of ${r.record.reference} is still being made; the cancellation must follow it.`,
+        true,
+      );
     }
-    await this.cancelEvent(r, eventId, this.cancelComment(r, reason));
-    return { done: 'cancelled', eventId };
+    const createKey = hearingCalendarKey(r.record.id, r.stage, r.eventBooking);
+    const create = r.record.outbox.find((o) => o.key === createKey);
+    // The create runs first: it finds the booking cancelled (or the case ended) and clears up after itself.
+    if (!eventId && create && (create.status === 'pending' || create.status === 'sending')) throw this.notCreatedYet(r.record, r.eventBooking);
+    let outcome: Outcome = { done: 'skipped', why: 'no_event' };
+    if (eventId) {
+      await this.cancelEvent(r, eventId, this.cancelComment(r, reason));
+      outcome = { done: 'cancelled', eventId };
+    }
+    // Requests of this event that gave up after trying may have made an event nobody recorded: found by their transactionId.
+    const gaveUp = r.record.outbox.filter((o) => isChange(o) && eventBookingOf(o) === r.eventBooking && o.status === 'failed' && o.attempts > 0);
+    for (const item of gaveUp) {
+      const stray = await this.cancelUnrecorded(r, item.key, String(item.data.organiser ?? r.organiser), 'request_failed', reason);
+      if (stray.done === 'cancelled' && outcome.done === 'skipped') outcome = stray;
+    }
+    return outcome;
   }
 
   /**
-   * An event Graph may have made for `createKey` whose id the case never recorded: asking for the
-   * create again with the same transactionId gives that event back (or makes it now, so that the
-   * attendees' copy is withdrawn either way), and it is cancelled.
+   * An event Graph may have made for the request `key` whose id the case never recorded: looked
+   * for by its transactionId in the organiser's calendar over the times of the booking's chain
+   * (reading only: nothing is made, nobody is invited), and cancelled if found. Nothing found
+   * means nothing was made: there is nothing to cancel.
    */
-  private async cancelUnrecorded(r: Request, createKey: string, why: string, reason?: string): Promise<Outcome> {
-    const made = await this.opts.gateway.createEvent(r.organiser, this.newEvent(r), hearingTransactionId(createKey));
-    await this.cancelEvent(r, made.id, this.cancelComment(r, reason ?? r.latest.cancelReason ?? this.queuedCancelReason(r)));
-    this.opts.log.warn(
-      { event: 'hearing_event_unrecorded_cancelled', ...r.ids, eventId: made.id, why },
+  private async cancelUnrecorded(r: Request, key: string, organiser: string, why: string, reason?: string): Promise<Outcome> {
+    const { gateway, log } = this.opts;
+    const timed = r.chain.filter((b) => b.start && b.end);
+    if (!timed.length) return { done: 'skipped', why };
+    const start = new Date(Math.min(...timed.map((b) => b.start!.getTime())));
+    const end = new Date(Math.max(...timed.map((b) => b.end!.getTime())));
+    const found = await gateway.findEventByTransactionId(organiser, start, end, hearingTransactionId(key));
+    // The recorded event is the cancel request's (or the next move's) to act on.
+    if (!found || found.isCancelled || found.id === r.chain[0]!.eventId) {
+      log.info(
+        { event: 'hearing_event_unrecorded_none', ...r.ids, searched: key, why },
+        'no unrecorded hearing event was found by its transactionId; nothing to cancel',
+      );
+      return { done: 'skipped', why };
+    }
+    const comment = why === 'moved_again' ? this.strayComment(r) : this.cancelComment(r, reason ?? r.latest.cancelReason ?? this.queuedCancelReason(r));
+    await this.cancelEvent({ ...r, organiser }, found.id, comment, found);
+    log.warn(
+      { event: 'hearing_event_unrecorded_cancelled', ...r.ids, searched: key, eventId: found.id, why },
       'a hearing event made by an earlier try but never recorded was found by its transactionId and cancelled',
     );
-    return { done: 'cancelled', eventId: made.id };
+    return { done: 'cancelled', eventId: found.id };
   }
 
-  /** Cancels the event; one already gone from the organiser's calendar (deleted in Outlook) counts as cancelled. */
-  private async cancelEvent(r: Request, eventId: string, comment: string): Promise<void> {
+  /**
+   * Whether the event may have been cancelled by us already: this request ran before, or a move
+   * of the same event ran without finishing (a move between online and in person cancels the old
+   * event before it makes and records the new one).
+   */
+  private mayBeCancelled(r: Request): boolean {
+    if (r.retry) return true;
+    const applied = Math.max(0, ...r.chain.filter((b) => b.applied).map((b) => b.booking));
+    return r.record.outbox.some(
+      (o) =>
+        o.key !== r.message.key &&
+        o.template === HEARING_EVENT &&
+        o.data.action === 'update' &&
+        eventBookingOf(o) === r.eventBooking &&
+        o.attempts > 0 &&
+        Number(o.data.booking) > applied,
+    );
+  }
+
+  /**
+   * Cancels the event; one gone from the organiser's calendar (deleted in Outlook) counts as
+   * cancelled. When it may be cancelled already (mayBeCancelled) it is read first, and one
+   * cancelled is left alone: attendees never get a second cancellation.
+   */
+  private async cancelEvent(r: Request, eventId: string, comment: string, read?: CalendarEvent): Promise<void> {
+    const { gateway, log } = this.opts;
     try {
-      await this.opts.gateway.cancelEvent(r.organiser, eventId, comment);
+      const current = read ?? (this.mayBeCancelled(r) ? await gateway.getEvent(r.organiser, eventId) : undefined);
+      if (current?.isCancelled) {
+        log.info({ event: 'hearing_event_already_cancelled', ...r.ids, eventId }, 'the hearing event was cancelled already; not cancelled again');
+        return;
+      }
+      await gateway.cancelEvent(r.organiser, eventId, comment);
     } catch (e) {
       if (!eventGone(e)) throw e;
-      this.opts.log.info({ event: 'hearing_event_already_gone', ...r.ids, eventId }, 'the hearing event was already deleted in Outlook; nothing to cancel');
+      log.info({ event: 'hearing_event_already_gone', ...r.ids, eventId }, 'the hearing event was already deleted in Outlook; nothing to cancel');
     }
   }
 
@@ -394,13 +514,20 @@ export class HearingEventSender implements Messenger {
     return `The complaints panel hearing for ${r.record.reference} on ${when} is cancelled.${reason ? ` Reason: ${reason}` : ''}`;
   }
 
+  /** For a second copy of the invitation an overtaken move made: the hearing stands, at its latest time. */
+  private strayComment(r: Request): string {
+    const b = r.latest;
+    const when = b.start ? formatLetterDate(b.start.toISOString(), schoolContext(r.school).calendar.timezone.name) : b.hearingOn;
+    return `This copy of the invitation to the complaints panel hearing for ${r.record.reference} is withdrawn. The hearing is on ${when}, as your other invitation says.`;
+  }
+
   /** The reason of a cancel request queued for this event (withdraw and closeCase queue one without a hearing_cancelled). */
   private queuedCancelReason(r: Request): string | undefined {
-    const item = r.record.outbox.find((o) => o.template === HEARING_EVENT && o.data.action === 'cancel' && Number(o.data.eventBooking) === r.eventBooking);
+    const item = r.record.outbox.find((o) => o.template === HEARING_EVENT && o.data.action === 'cancel' && eventBookingOf(o) === r.eventBooking);
     return typeof item?.data.reason === 'string' ? item.data.reason : undefined;
   }
 
-  /** Whether the event is an online meeting now: as recorded when it was made, else as the booking before this move asked. */
+  /** Whether the event is an online meeting now: as recorded when it was made or moved, else as the booking before this move asked. */
   private eventOnline(r: Request): boolean {
     const booked = [...r.record.events]
       .reverse()
@@ -410,26 +537,31 @@ export class HearingEventSender implements Messenger {
   }
 
   private notCreatedYet(record: CaseRecord, booking: number): HearingEventError {
+    // No promise of a later try here: the same words end up on the card if the outbox gives up.
     return new HearingEventError(
       'EVENT_NOT_CREATED_YET',
-      `The calendar event of booking ${booking} of ${record.reference} is not created yet; this change is tried again later.`,
+      `The Outlook invitation for booking ${booking} of ${record.reference} has not been created, so it cannot be changed yet.`,
       true,
     );
   }
 
   /**
-   * Notes the event on the case (`hearing_booked`), as the system, retrying when someone saves
-   * the case meanwhile. It is noted against the booking that made the first event, so every
-   * booking that shares it (src/app/panel.ts stageBookings) has the new id; `forBooking` says
-   * which booking it was made for, `replaces` the event it took over from.
+   * Notes on the case (`hearing_booked`), as the system, that Outlook now shows booking
+   * `forBooking` (the latest of the request's chain): after every create, move and new event,
+   * retrying when someone saves the case meanwhile. It is noted against the booking that made the
+   * first event, so every booking that shares it (src/app/panel.ts stageBookings) has its id;
+   * `forBooking` is what answers read from Outlook are credited to (bookingInOutlook), `replaces`
+   * the event it took over from.
    */
   private async recordBooked(r: Request, event: CalendarEvent, replaces?: string): Promise<void> {
     const deps = this.opts.deps as Deps;
     const { stage, eventBooking: booking } = r;
+    const forBooking = r.latest.booking;
     for (let attempt = 1; ; attempt++) {
       try {
         await applyToCase(deps, r.record.id, SYSTEM, undefined, (record) => {
-          if (stageBookings(record, stage).some((b) => b.booking === booking && b.eventId === event.id)) throw new AlreadyRecorded();
+          const shown = stageBookings(record, stage).find((b) => b.booking === forBooking);
+          if (shown?.applied && shown.eventId === event.id) throw new AlreadyRecorded();
           return {
             events: [
               {
@@ -441,7 +573,7 @@ export class HearingEventSender implements Messenger {
                   online: event.isOnlineMeeting,
                   ...(event.joinUrl ? { joinUrl: event.joinUrl } : {}),
                   ...(event.webLink ? { webLink: event.webLink } : {}),
-                  ...(r.latest.booking !== booking ? { forBooking: r.latest.booking } : {}),
+                  forBooking,
                   ...(replaces ? { replaces } : {}),
                 },
               },

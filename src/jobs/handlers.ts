@@ -467,7 +467,8 @@ const DRAIN_CONCURRENCY = 8;
  * A failed send is tried again once it is stale, so every 5 minutes, up to MAX_ATTEMPTS; then
  * it is marked failed and logged as an error for the admin. An error with `retryable: false`
  * (GraphError, HearingEventError, ...) is marked failed at once; for a hearing's calendar request
- * the person who booked the hearing is told (template hearing_event_failed).
+ * the person who booked the hearing is told either way (template hearing_event_failed), in words
+ * that say whether Outlook refused it or the app gave up after trying.
  */
 export async function drainOutbox(ctx: JobContext, opts: { batch?: number; maxItems?: number } = {}): Promise<DrainResult> {
   const { deps } = ctx;
@@ -514,21 +515,34 @@ export const HEARING_EVENT_FAILED = 'hearing_event_failed';
  * A hearing's calendar request failed for good: whoever booked the hearing (the `by` of its
  * hearing_scheduled) is told, once per request (claimNudge under the request's key), so the
  * convener learns the invitation is not in Outlook rather than finding out on the day.
+ * Outlook refusing it (a permission, a bad request) and the app giving up after MAX_ATTEMPTS
+ * (Microsoft 365 busy or unreachable all that time, or the event to change never created) are
+ * told apart: `gaveUp` says how many tries over how long, and why, for bot/views.ts's words.
  */
-async function tellHearingBooker(ctx: JobContext, caseId: string, record: CaseRecord, item: OutboxItem, e: unknown): Promise<void> {
+async function tellHearingBooker(ctx: JobContext, caseId: string, record: CaseRecord, item: OutboxItem, e: unknown, refused: boolean): Promise<void> {
   const stage = Number(item.data.stage);
   const booking = Number(item.data.booking);
   const ids = { key: item.key, caseId };
   const by = stageBookings(record, stage).find((b) => b.booking === booking)?.by;
   if (!by || by === SYSTEM) {
-    ctx.log.warn({ event: 'hearing_event_failure_untold', ...ids }, 'nobody booked this hearing by hand to tell that Outlook refused it');
+    ctx.log.warn({ event: 'hearing_event_failure_untold', ...ids }, 'nobody booked this hearing by hand to tell that its calendar request failed');
     return;
   }
-  const data = { reference: record.reference, action: item.data.action, error: e instanceof Error ? e.message : String(e), stage };
-  const message = outboxItem(`${item.key}:failed`, 'message', by, HEARING_EVENT_FAILED, data, ctx.deps.clock.now());
+  const now = ctx.deps.clock.now();
+  const gaveUp = refused
+    ? {}
+    : {
+        gaveUp: {
+          attempts: item.attempts,
+          minutes: Math.max(1, Math.round((now.getTime() - new Date(item.createdAt).getTime()) / 60_000)),
+          why: (e as { code?: unknown }).code === 'EVENT_NOT_CREATED_YET' ? 'not_created' : 'no_answer',
+        },
+      };
+  const data = { reference: record.reference, action: item.data.action, error: e instanceof Error ? e.message : String(e), stage, ...gaveUp };
+  const message = outboxItem(`${item.key}:failed`, 'message', by, HEARING_EVENT_FAILED, data, now);
   try {
     if (await ctx.deps.cases.claimNudge(caseId, `${HEARING_EVENT_FAILED}:${item.key}`, message))
-      ctx.log.info({ event: 'hearing_event_failure_told', ...ids, to: by }, 'the person who booked the hearing is told Outlook refused it');
+      ctx.log.info({ event: 'hearing_event_failure_told', ...ids, to: by, refused }, 'the person who booked the hearing is told the calendar request failed');
   } catch (err) {
     ctx.log.error({ event: 'hearing_event_failure_untold', ...ids, err }, 'could not queue the message about a refused calendar request');
   }
@@ -590,7 +604,7 @@ async function deliver(ctx: JobContext, c: Claimed, record: CaseRecord | undefin
         },
         refused ? 'refused: not tried again' : `gave up sending after ${item.attempts} attempts`,
       );
-      if (item.kind === 'calendar' && c.caseId && record) await tellHearingBooker(ctx, c.caseId, record, item, e);
+      if (item.kind === 'calendar' && c.caseId && record) await tellHearingBooker(ctx, c.caseId, record, item, e, refused);
     } else {
       // Left "sending": offered again once stale, so the next try is 5 minutes away.
       result.retrying++;

@@ -16,8 +16,11 @@
  *   mailed: its hearing was cancelled, moved to a new time or place (a new invitation is queued),
  *   or the complaint withdrawn or closed. It is logged (`letter_superseded`, ids only) and
  *   recorded with transport "superseded"; the outbox drain checks the same first.
- * - Graph errors (busy after the gateway's retries, a missing Mail.Send permission, ...) are
- *   thrown on, after releasing the claim: the outbox tries again later.
+ * - Graph errors are thrown on, after releasing the claim. Busy after the gateway's retries (or
+ *   the network) is retryable: the outbox tries again later. One that trying again cannot help
+ *   (`retryable: false`: a missing Mail.Send permission, a mailbox outside the app's access
+ *   policy) fails the letter at once; the admin finds it in the log as `message_failed`, whose
+ *   error names the permission the app registration needs (src/graph/errors.ts).
  *
  * Log lines carry ids (key, case, school, template), never addresses or letter content.
  */

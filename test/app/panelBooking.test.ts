@@ -162,6 +162,8 @@ for (const [name, make] of storeVariants('panel_booking')) {
       standIn.setBusy(mail.ian, [{ status: 'workingElsewhere', start: new Date('2026-12-14T08:00:00Z'), end: new Date('2026-12-14T17:00:00Z') }]);
     };
 
+    /** Microsoft 365 answers 503 to every change of events in this mailbox, past the gateway's own retries. */
+    const graphDown = (mailbox: string) => standIn.failNext(1000, { status: 503, match: new RegExp(`^(PATCH|POST) /v1\\.0/users/${mailbox}/events`) });
     const deadline = (c: CaseRecord, kind: string) => c.state.deadlines.find((d) => d.stage === 4 && d.kind === kind)!;
     const eventsOf = (mailbox: string) => [...standIn.events.values()].filter((e) => e.mailbox === mailbox).map((e) => e.event);
     const unchanged = async (before: CaseRecord) => {
@@ -645,7 +647,125 @@ for (const [name, make] of storeVariants('panel_booking')) {
       expect(h.dates).toMatchObject({ rejected: 0, mayProceedInAbsence: false });
     });
 
-    it("answers read from Outlook go to the booking Outlook shows: a move not sent yet leaves them with the time before it; the card's calendar status follows the request", async () => {
+    it('NMAT §14: a yes that comes after the 5 school days is accepted late, not a rejection: it never makes the third rejected date', async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId);
+      const answerInOutlook = async (answer: 'accepted' | 'declined', at: string) => {
+        await drain();
+        const [event] = eventsOf(mail.gail);
+        standIn.setResponse(event!.id, COMPLAINANT, answer, new Date(at));
+        return checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      };
+      await book(c, mail, '2026-12-10T12:00'); // offered Wed 25 Nov
+      await answerInOutlook('declined', '2026-11-25T15:00:00Z');
+      clock.set('2026-11-26T10:00:00Z');
+      await book(c, mail, '2026-12-14T09:00', { reason: 'the complainant cannot attend on the 10th' });
+      await answerInOutlook('declined', '2026-11-26T15:00:00Z');
+      clock.set('2026-11-27T10:00:00Z');
+      await book(c, mail, '2026-12-15T10:00', { reason: 'the complainant cannot attend on the 14th' });
+      await drain();
+      const ctx = await ctxOf(schoolId);
+
+      // Offered Fri 27 Nov: 5 school days to answer = 30 Nov, 1, 2, 3, 4 Dec. Silent until Monday 7 Dec: three rejections.
+      clock.set('2026-12-07T09:00:00Z');
+      expect(currentHearing((await deps.cases.get(c.id))!, ctx, clock.now())!.dates).toMatchObject({ rejected: 3, mayProceedInAbsence: true });
+
+      // At 09:30 she accepts Tue 15 Dec in Outlook: after the day to answer by, but a yes to that very date.
+      clock.set('2026-12-07T10:00:00Z');
+      const late = (await answerInOutlook('accepted', '2026-12-07T09:30:00Z')).hearing!;
+      expect(late.complainant).toMatchObject({ answer: 'accepted', answeredOn: '2026-12-07', via: 'outlook' });
+      expect(late.dates!.dates.map((d) => [d.hearingOn, d.status, d.because])).toEqual([
+        ['2026-12-10', 'rejected', 'declined'],
+        ['2026-12-14', 'rejected', 'declined'],
+        ['2026-12-15', 'accepted_late', undefined],
+      ]);
+      expect(late.dates!.dates[2]).toMatchObject({ answerBy: '2026-12-04', answeredOn: '2026-12-07' });
+      expect(late.dates).toMatchObject({ rejected: 2, mayProceedInAbsence: false });
+    });
+
+    it('NMAT §14: moving the hearing to another time on the same day offers no new date, and the answer given to it carries over', async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId);
+      await book(c, mail, '2026-12-10T12:00'); // offered Wed 25 Nov
+      await drain();
+      const [event] = eventsOf(mail.gail);
+      standIn.setResponse(event!.id, COMPLAINANT, 'accepted', new Date('2026-11-25T16:00:00Z'));
+      await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      // Thu 26 Nov: the same Thursday, in the morning instead.
+      clock.set('2026-11-26T10:00:00Z');
+      await book(c, mail, '2026-12-10T09:30', { reason: 'Pam can only come in the morning' });
+      await drain();
+      // Outlook clears answers when the time changes: that does not undo hers.
+      await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      const record = (await deps.cases.get(c.id))!;
+      // Wed 9 Dec, long after 5 school days from Thu 26 Nov (Thu 3 Dec): still one date, offered Wed 25 Nov and accepted.
+      const h = currentHearing(record, await ctxOf(schoolId), new Date('2026-12-09T09:00:00Z'))!;
+      expect(h).toMatchObject({ booking: 2, start: new Date('2026-12-10T09:30:00Z'), complainant: { answer: 'accepted', answeredOn: '2026-11-25' } });
+      expect(h.dates!.dates).toEqual([expect.objectContaining({ hearingOn: '2026-12-10', offeredOn: '2026-11-25', status: 'accepted' })]);
+      expect(h.dates).toMatchObject({ rejected: 0, mayProceedInAbsence: false });
+    });
+
+    it('NMAT §14: the clerk records an answer to an earlier date, as it arrived, and it counts for that date', async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId, {
+        name: 'Priya Parent',
+        address: '12 Acacia Avenue, Middlesbrough TS7 0AA',
+        relationship: 'parent of a pupil in Year 8',
+        preferredContact: 'letter',
+      });
+      await book(c, mail, '2026-12-10T12:00'); // offered Wed 25 Nov
+      clock.set('2026-11-26T10:00:00Z');
+      await book(c, mail, '2026-12-14T09:00', { reason: 'the panel chair is away on the 10th' }); // offered Thu 26 Nov
+      await drain();
+      const ctx = await ctxOf(schoolId);
+
+      // Mon 30 Nov: her letter declining Thu 10 Dec, which reached the school on Thu 26 Nov, is found in the post tray.
+      clock.set('2026-11-30T10:00:00Z');
+      // Replaced before her 5 school days ran out and unanswered on record, Thu 10 Dec is not counted.
+      expect(currentHearing((await deps.cases.get(c.id))!, ctx, clock.now())!.dates!.dates.map((d) => d.hearingOn)).toEqual(['2026-12-14']);
+      const before = (await deps.cases.get(c.id))!;
+      const answer = (extra: Record<string, unknown>) =>
+        appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'declined', receivedOn: '2026-11-26', ...extra }));
+      expect(await answer({ hearingOn: '2026-12-11' })).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'hearingOn',
+        userMessage: `No hearing on Friday 11 December 2026 was offered at stage 4 of ${c.reference}. The dates offered are Thursday 10 December 2026 and Monday 14 December 2026.`,
+      });
+      expect(await answer({ hearingOn: '10 December' })).toMatchObject({ code: 'INVALID_INPUT', field: 'hearingOn' });
+      expect(await answer({ hearingOn: '2026-12-10', receivedOn: '2026-11-24' })).toMatchObject({
+        field: 'receivedOn',
+        userMessage: 'This date was offered on Wednesday 25 November 2026; the answer cannot have arrived before then.',
+      });
+      await unchanged(before);
+
+      const recorded = await recordComplainantAnswer(deps, P.governanceLead, {
+        caseId: c.id,
+        hearingOn: '2026-12-10',
+        answer: 'declined',
+        receivedOn: '2026-11-26',
+        note: 'letter found in the post tray',
+      });
+      expect(recorded.events.at(-1)).toMatchObject({
+        type: 'hearing_responses',
+        details: { booking: 1, answers: [{ who: 'complainant', answer: 'declined', via: 'clerk', receivedOn: '2026-11-26' }] },
+      });
+      const h = currentHearing(recorded, ctx, clock.now())!;
+      // Thu 10 Dec is now a date she rejected; her answer to Mon 14 Dec (due by Thu 3 Dec) is still awaited.
+      expect(h.dates!.dates.map((d) => [d.hearingOn, d.status, d.because, d.answeredOn])).toEqual([
+        ['2026-12-10', 'rejected', 'declined', '2026-11-26'],
+        ['2026-12-14', 'awaiting', undefined, undefined],
+      ]);
+      expect(h.complainant).toEqual({ answer: 'none', invited: false });
+
+      // Once the hearing is cancelled there is no date booked to answer, but an answer to an offered date can still be recorded.
+      clock.set('2026-12-01T10:00:00Z');
+      await cancelHearing(deps, P.governanceLead, { caseId: c.id, reason: 'the panel cannot meet that week' });
+      expect(await appError(recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, answer: 'declined' }))).toMatchObject({ code: 'NOT_ALLOWED' });
+      const cancelled = await recordComplainantAnswer(deps, P.governanceLead, { caseId: c.id, hearingOn: '2026-12-14', answer: 'declined' });
+      expect(cancelled.events.at(-1)).toMatchObject({ details: { booking: 2, answers: [{ answer: 'declined', receivedOn: '2026-12-01' }] } });
+    });
+
+    it("answers read from Outlook go to the booking Outlook shows: a move not made there yet, or refused, leaves them with the time before it; the card's calendar status follows the request", async () => {
       const { schoolId, mail } = await newSchool();
       const c = await atStageFour(schoolId);
       await book(c, mail, '2026-12-10T12:00');
@@ -665,22 +785,72 @@ for (const [name, make] of storeVariants('panel_booking')) {
       });
       expect(early.hearing!.members.map((m) => m.answer)).toEqual(['none', 'none', 'none']);
 
-      // Outlook refuses the move (H1's drain marks it failed with why): the answers stay with Thu 10 Dec, and the card says so.
-      const key = `${c.id}:calendar:hearing:4:2`;
-      await deps.cases.completeOutbox(c.id, key, { error: 'GraphError: The mailbox is not enabled for calendars.', retry: false });
+      // Outlook refuses the move (the organiser's mailbox left the app's access policy): the answers stay with Thu 10 Dec, and the card says so.
+      standIn.deny(new RegExp(`^PATCH /users/${mail.gail}/events/`));
+      try {
+        await drain();
+      } finally {
+        standIn.clearDenials();
+      }
+      expect(standIn.events.get(event!.id)!.event.start.dateTime).toMatch(/^2026-12-10T12:00:00/);
       standIn.setResponse(event!.id, mail.pam, 'declined', new Date('2026-11-26T11:00:00Z'));
       const refused = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
       expect(refused.record.events.at(-1)).toMatchObject({ details: { booking: 1, answers: [{ who: P.panel2, answer: 'declined' }] } });
-      expect(refused.hearing).toMatchObject({ booking: 2, calendar: { status: 'failed', error: 'GraphError: The mailbox is not enabled for calendars.' } });
+      expect(refused.hearing).toMatchObject({ booking: 2, calendar: { status: 'failed', error: expect.stringContaining('Calendars.ReadWrite') } });
       expect(refused.hearing!.members.map((m) => m.answer)).toEqual(['none', 'none', 'none']);
 
-      // Sent: from then on the answers are to Mon 14 Dec.
-      await deps.cases.completeOutbox(c.id, key, { sentAt: clock.now() });
-      standIn.setResponse(event!.id, mail.ian, 'accepted', new Date('2026-11-26T12:00:00Z'));
+      // IT fixes it and the clerk moves it again, the same time in another room: once Outlook shows Mon 14 Dec, the answers are to it.
+      clock.set('2026-11-26T12:00:00Z');
+      await book(c, mail, '2026-12-14T09:00', { venue: 'the library', reason: 'Outlook refused the move; the library is free too' });
+      await drain();
+      expect(standIn.events.get(event!.id)!.event.start.dateTime).toMatch(/^2026-12-14T09:00:00/);
+      standIn.setResponse(event!.id, mail.ian, 'accepted', new Date('2026-11-26T12:30:00Z'));
       const sent = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
-      expect(sent.record.events.at(-1)).toMatchObject({ details: { booking: 2 } });
-      expect(sent.hearing).toMatchObject({ booking: 2, calendar: { status: 'sent' } });
+      expect(sent.record.events.at(-1)).toMatchObject({ details: { booking: 3 } });
+      expect(sent.hearing).toMatchObject({ booking: 3, calendar: { status: 'sent' } });
       expect(sent.hearing!.members.find((m) => m.id === P.panel3)!.answer).toBe('accepted');
+    });
+
+    it('a move skipped because the hearing moved again is not what Outlook shows: answers go to the time in Outlook until the latest move is made there', async () => {
+      const { schoolId, mail } = await newSchool();
+      const c = await atStageFour(schoolId);
+      await book(c, mail, '2026-12-10T12:00');
+      await drain();
+      const [event] = eventsOf(mail.gail);
+      clock.set('2026-11-26T10:00:00Z');
+      await book(c, mail, '2026-12-11T12:00', { reason: 'Pam cannot make the 10th' });
+      await book(c, mail, '2026-12-14T12:00', { reason: 'Pat cannot make the 11th either' });
+      // The first move is skipped (moved again, marked sent); Microsoft 365 is down for the second.
+      graphDown(mail.gail);
+      try {
+        await drain();
+      } finally {
+        standIn.clearFailures();
+      }
+      const between = (await deps.cases.get(c.id))!;
+      expect(between.outbox.filter((o) => o.kind === 'calendar').map((o) => [o.key.split(':').at(-1), o.status])).toEqual([
+        ['1', 'sent'],
+        ['2', 'sent'],
+        ['3', 'sending'],
+      ]);
+      expect(standIn.events.get(event!.id)!.event.start.dateTime).toMatch(/^2026-12-10T12:00:00/);
+
+      // The complainant accepts what Outlook shows them: Thu 10 Dec, never Fri 11 Dec.
+      standIn.setResponse(event!.id, COMPLAINANT, 'accepted', new Date('2026-11-26T10:30:00Z'));
+      const read = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      expect(read.record.events.at(-1)).toMatchObject({
+        type: 'hearing_responses',
+        details: { booking: 1, answers: [{ who: 'complainant', answer: 'accepted' }] },
+      });
+      expect(read.hearing!.dates!.dates.find((d) => d.hearingOn === '2026-12-11')).not.toMatchObject({ answer: 'accepted' });
+
+      // The second move goes through on the next run: from then on, answers are to Mon 14 Dec.
+      clock.advance(5 * 60_000 + 1000);
+      await drain();
+      expect(standIn.events.get(event!.id)!.event.start.dateTime).toMatch(/^2026-12-14T12:00:00/);
+      standIn.setResponse(event!.id, mail.pat, 'accepted', new Date('2026-11-26T11:00:00Z'));
+      const after = await checkHearingResponses(deps, P.governanceLead, { caseId: c.id });
+      expect(after.record.events.at(-1)).toMatchObject({ details: { booking: 3, answers: [{ who: P.panel1, answer: 'accepted' }] } });
     });
 
     it('the invitation comes from the mailbox of someone who may convene the hearing, never from that of the person complained about', async () => {

@@ -1,7 +1,7 @@
 /**
  * Letters rendered per second: acknowledgement, outcome (with a decision to escape), panel
  * invitation and panel decision letters across every stage of the five built-in policies.
- * Pure rendering (no Graph, no database). Not yet wired into test/bench/main.ts.
+ * Pure rendering (no Graph, no database); `npm run bench` (test/bench/main.ts) runs it.
  */
 import { BUILT_IN_POLICY_IDS, builtInPolicy } from '../../src/domain/packs/index.js';
 import { renderLetter, type LetterData, type LetterKind } from '../../src/letters/letters.js';

@@ -20,6 +20,7 @@ import { messageToCard } from '../../bot/views.js';
 import { bookHearing } from '../../src/app/bookHearing.js';
 import { SYSTEM, type Deps } from '../../src/app/caseFlow.js';
 import { checkHearingResponses } from '../../src/app/checkHearingResponses.js';
+import type { DrawDeps } from '../../src/app/drawSubgroup.js';
 import type { CaseRecord, OutgoingMessage, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphCalendarBooking, HearingEventSender } from '../../src/graph/hearingCalendar.js';
@@ -30,7 +31,7 @@ import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { GraphStandIn, standInGateway } from '../graph/graphStandIn.js';
 import { P, nmatAtStageFour, nmatSchool, stageThreeComplaint, storeVariants, type StoreVariant } from '../helpers/app.js';
 import { boundRender, pressButton } from '../helpers/teams.js';
-import { errorUnder, inputs, submission, textOf, type Card } from '../e2e/harness.js';
+import { actionOf, errorUnder, inputs, submission, textOf, type Card } from '../e2e/harness.js';
 
 const ROB = 'aad-panel-rob';
 const LEE = 'aad-panel-lee';
@@ -363,12 +364,11 @@ describe.each(storeVariants('bot_panel'))('booking the panel hearing in Teams (%
     const eventId = [...standIn.events.keys()][0]!;
     expect(standIn.graphRequests().map((r) => [r.method, r.path])).toEqual([['PATCH', `/v1.0/users/${GAIL}/events/${eventId}`]]);
     expect(standIn.events.size).toBe(1);
-    expect((await stored()).events.at(-1)).toMatchObject({
-      type: 'hearing_scheduled',
-      hearingOn: '2026-12-10',
-      by: P.governanceLead,
-      reason: 'Pam Panel cannot come on the 9th',
-    });
+    // The move, then the sender's note that Outlook now shows it (answers are credited to that booking).
+    expect((await stored()).events.slice(-2)).toMatchObject([
+      { type: 'hearing_scheduled', hearingOn: '2026-12-10', by: P.governanceLead, reason: 'Pam Panel cannot come on the 9th' },
+      { type: 'hearing_booked', by: 'system', details: { eventId, forBooking: 2 } },
+    ]);
     booked = await gail('panel.open', { caseId: record.id });
   });
 
@@ -587,6 +587,342 @@ describe.each(storeVariants('bot_panel_answer'))('the complainant’s answer, an
     expect(cancelled.step).toBe('choose');
     expect(cancelled.notice).toMatch(/^Hearing cancelled by Gail Clerk on Thu 26 Nov 2026\./);
     expect((await stored()).events.at(-1)).toMatchObject({ type: 'hearing_cancelled', by: P.governanceLead, reason: 'The chair of the panel is ill' });
+    await bot.settled();
+  });
+});
+
+/**
+ * NMAT §14 on the booked card: "Where a meeting date has been suggested and no response has been
+ * received within 5 school days, this will be seen as being rejected. If the complainant rejects
+ * the offer of three proposed dates, without good reason, the Governance Professional and
+ * Compliance Lead will decide when to hold the Hearing in the complainant's absence".
+ *
+ * A complainant who asked for letters by post, her complaint received at Stage Four on Tue 24 Nov
+ * 2026 (window Tue 8 to Tue 15 Dec). Gail offers Wed 9 Dec (Tue 24 Nov), Thu 10 Dec (Wed 25 Nov)
+ * and Mon 14 Dec (Thu 26 Nov); each is answered by phone and recorded on the card. The outbox
+ * worker does not run until the end: no letter has gone.
+ */
+describe.each(storeVariants('bot_panel_dates'))('the dates offered to the complainant, on the card (%s)', (_label, make) => {
+  let v: StoreVariant;
+  let deps: Deps;
+  let bot: Bot;
+  let record: CaseRecord;
+  const gail = (verb: string, data: Record<string, unknown>) => invoke(bot, P.governanceLead, verb, data);
+  const press = (shown: Shown, verb: string, typed: Record<string, string> = {}) => invoke(bot, P.governanceLead, verb, submission(shown.card, verb, typed));
+  const open = () => gail('panel.open', { caseId: record.id });
+  const stored = async () => (await deps.cases.get(record.id))!;
+  const book = (start: string, reason?: string) =>
+    bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start,
+      memberIds: [P.panel1, P.panel2, P.panel3],
+      organiser: GAIL,
+      venue: 'Meeting room 2',
+      ...(reason ? { reason } : {}),
+    });
+  const GPCL = 'the Governance Professional and Compliance Lead';
+
+  beforeAll(async () => {
+    v = await make();
+    deps = v.deps;
+    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render: boundRender, log: silentLogger(), clock: v.clock });
+    await deps.schools.save(panelSchool());
+    v.clock.set('2026-11-24T08:30:00Z');
+    const r = await recordComplaint(deps, P.governanceLead, {
+      ...stageThreeComplaint(),
+      stage: 4,
+      complainant: {
+        name: 'Priya Parent',
+        address: '12 Acacia Avenue, Middlesbrough TS7 0AA',
+        relationship: 'Parent of a pupil in Year 8',
+        preferredContact: 'letter',
+      },
+    });
+    if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
+    record = r.case;
+  }, 60_000);
+
+  afterAll(async () => {
+    await bot?.settled();
+    await v?.close?.();
+  });
+
+  it('three dates rejected: the card says the Governance Professional and Compliance Lead decides, if without good reason; a late yes to the third is theirs to judge, not a rejection', async () => {
+    const declineByPhone = async () => {
+      const done = panel(await press(await open(), 'panel.answer', { complainantAnswer: 'declined', answerNote: 'phoned the office' }));
+      expect(done.notice).toMatch(/^The complainant's answer is recorded: they declined/);
+    };
+    v.clock.set('2026-11-24T09:00:00Z');
+    await book('2026-12-09T10:30');
+    await declineByPhone();
+    v.clock.set('2026-11-25T10:00:00Z');
+    await book('2026-12-10T10:30', 'the complainant cannot come on the 9th');
+    await declineByPhone();
+    v.clock.set('2026-11-26T10:00:00Z');
+    await book('2026-12-14T10:30', 'the complainant cannot come on the 10th');
+
+    // Offered Thu 26 Nov: 5 school days to answer = 27, 30 Nov, 1, 2, 3 Dec. Nothing by Fri 4 Dec: the third rejection.
+    v.clock.set('2026-12-04T09:00:00Z');
+    const three = await open();
+    expect(panel(three).booked).toMatchObject({
+      dates: [
+        { hearingOn: 'Wed 9 Dec 2026', offeredOn: 'offered Tue 24 Nov 2026', status: 'Rejected' },
+        { hearingOn: 'Thu 10 Dec 2026', offeredOn: 'offered Wed 25 Nov 2026', status: 'Rejected' },
+        { hearingOn: 'Mon 14 Dec 2026', offeredOn: 'offered Thu 26 Nov 2026', status: 'Rejected: no answer by Thu 3 Dec 2026' },
+      ],
+      rejected: 'Dates rejected so far: 3 of 3 (NMAT §14).',
+      mayProceed: `The complainant has rejected 3 proposed dates. If they did so without good reason, ${GPCL} decides whether to hold the hearing in their absence (NMAT §14).`,
+    });
+    expect(textOf(three.card)).toContain(`If they did so without good reason, ${GPCL} decides whether to hold the hearing in their absence`);
+    expect(textOf(three.card)).not.toContain('the clerk decides');
+
+    // Her letter accepting Mon 14 Dec arrives that Friday: after the 5 school days, but a yes to that very date.
+    const late = await press(three, 'panel.answer', { complainantAnswer: 'accepted', answerNote: 'letter dated 2 December' });
+    const b = panel(late).booked!;
+    expect(b.dates[2]).toEqual({
+      hearingOn: 'Mon 14 Dec 2026',
+      offeredOn: 'offered Thu 26 Nov 2026',
+      status: `Accepted after the 5 school days (on Fri 4 Dec 2026): ${GPCL} to judge`,
+    });
+    expect(b.rejected).toBe('Dates rejected so far: 2 of 3 (NMAT §14).');
+    expect(b.mayProceed).toBeUndefined();
+    expect(textOf(late.card)).toContain(`Accepted after the 5 school days (on Fri 4 Dec 2026): ${GPCL} to judge`);
+    expect(textOf(late.card)).not.toContain('in their absence');
+  });
+
+  it('cancelled before any invitation letter went, nobody writes to her; after one went, the cancellation letter does, and the card says which', async () => {
+    const unsent = panel(await press(await open(), 'panel.cancel', { cancelReason: 'The chair of the panel is ill' }));
+    expect(unsent.notice).toBe(
+      'Hearing cancelled by Gail Clerk on Fri 4 Dec 2026. The Outlook invitation is withdrawn, and the invitation letter to the complainant, not sent yet, will not go: there is nothing to write to them about. Choose the panel below to book another date.',
+    );
+    expect((await stored()).outbox.filter((o) => o.template === 'hearing_cancelled_letter')).toEqual([]);
+
+    // Booked again (past the §14 window, with the reason), and the outbox worker posts the invitation.
+    await book('2026-12-18T10:30', 'the earliest date that gives 10 school days notice');
+    await drainOutbox({ deps, log: silentLogger(), messenger: { send: async () => undefined } });
+    expect((await stored()).outbox.find((o) => o.key === `${record.id}:letter:hearing_invitation:4:4`)).toMatchObject({ status: 'sent' });
+    const told = panel(await press(await open(), 'panel.cancel', { cancelReason: 'The panel cannot meet before Christmas' }));
+    expect(told.notice).toBe(
+      'Hearing cancelled by Gail Clerk on Fri 4 Dec 2026. The Outlook invitation is withdrawn, and the complainant is told by letter. Choose the panel below to book another date.',
+    );
+    expect((await stored()).outbox.filter((o) => o.template === 'hearing_cancelled_letter').map((o) => o.key)).toEqual([
+      `${record.id}:letter:hearing_cancelled:4:4`,
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// KPSSPP: the complaints subgroup is drawn at random, not booked (src/app/drawSubgroup.ts)
+
+const KP = {
+  chair: 'kp-chair',
+  slt: 'kp-slt',
+  sandy: 'kp-sandy',
+  morag: 'kp-morag',
+  murdo: 'kp-murdo',
+  mhairi: 'kp-mhairi',
+  malcolm: 'kp-malcolm',
+  moira: 'kp-moira',
+  fiona: 'kp-fiona',
+  lee: 'kp-lee',
+} as const;
+
+/** The Parent Partnership: four members who may be drawn, one the complaint names, one it is about, one who left. */
+function parentPartnership(): Omit<School, 'outbox' | 'digests' | 'version'> {
+  return {
+    id: 'kpsspp',
+    name: "King's Park Secondary School Parent Partnership",
+    policyId: 'kpsspp',
+    referencePrefix: 'KPSSPP',
+    calendar: { region: 'scotland' },
+    people: [
+      { id: KP.chair, name: 'Chris Chair', roles: ['chairperson'] },
+      { id: KP.slt, name: 'Sam Senior', roles: ['slt'] },
+      { id: KP.sandy, name: 'Sandy Standing', roles: ['subgroup'] },
+      { id: KP.morag, name: 'Morag Member', roles: ['member'] },
+      { id: KP.murdo, name: 'Murdo Member', roles: ['member'] },
+      { id: KP.mhairi, name: 'Mhairi Member', roles: ['member'] },
+      { id: KP.malcolm, name: 'Malcolm Member', roles: ['member'] },
+      { id: KP.moira, name: 'Moira Member', roles: ['member'] },
+      { id: KP.fiona, name: 'Fiona Fraser', roles: ['member'] },
+      { id: KP.lee, name: 'Lee Leaver', roles: ['member'], left: { on: '2026-10-30', reason: 'disabled' } },
+    ],
+  };
+}
+
+/**
+ * A complaint about Fiona Fraser that names Moira Member, received Tue 3 Nov 2026; the chair
+ * draws the subgroup on Wed 4 Nov at 09:30 (GMT, London's clock in November). The random
+ * numbers are given in turn, as positions among those not yet drawn.
+ */
+describe.each(storeVariants('bot_subgroup', '2026-11-03T10:00:00Z'))('drawing the complaints subgroup in Teams (%s)', (_label, make) => {
+  let v: StoreVariant;
+  let deps: DrawDeps;
+  let bot: Bot;
+  let record: CaseRecord;
+  const picks: number[] = [];
+  const chair = (verb: string, data: Record<string, unknown>) => invoke(bot, KP.chair, verb, data);
+  const press = (shown: Shown, verb: string, typed: Record<string, string> = {}, who: string = KP.chair) =>
+    invoke(bot, who, verb, submission(shown.card, verb, typed));
+  const stored = async () => (await deps.cases.get(record.id))!;
+  const subgroup = (shown: Shown) => as(shown, 'panel-draw');
+  /** The card a queued message becomes in the recipient's chat. */
+  const delivered = async (key: string) => {
+    const item = (await stored()).outbox.find((o) => o.key === key);
+    expect(item, key).toBeDefined();
+    return messageToCard({ ...item!, caseId: record.id, schoolId: record.schoolId }, deps);
+  };
+
+  let first: Shown;
+  let drawn: Shown;
+
+  beforeAll(async () => {
+    v = await make();
+    const random = (n: number) => {
+      const k = picks.shift();
+      if (k === undefined || k >= n) throw new Error(`no scripted pick for random(${n})`);
+      return k;
+    };
+    deps = { ...v.deps, random } satisfies DrawDeps;
+    bot = createBot({ deps, drafts: new MemoryDraftStore(v.clock), render: boundRender, log: silentLogger(), clock: v.clock });
+    await deps.schools.save(parentPartnership());
+    const r = await recordComplaint(deps, KP.chair, {
+      schoolId: 'kpsspp',
+      complainant: { name: 'Priya Parent', email: 'priya.parent@example.com', relationship: 'parent of a pupil in S2', preferredContact: 'email' },
+      about: { role: 'member', personId: KP.fiona, personName: 'Fiona Fraser' },
+      summary: 'Fiona Fraser turned my daughter away from the Parent Partnership meeting, and Moira Member saw it.',
+    });
+    if (r.result !== 'recorded') throw new Error(`not recorded: ${r.result}`);
+    record = r.case;
+    v.clock.set('2026-11-04T09:30:00Z');
+  });
+
+  afterAll(async () => {
+    await bot?.settled();
+    await v?.close?.();
+  });
+
+  it('the chair’s task card offers to draw the subgroup; the card gives the rule in the policy’s words, who can be drawn, and who is left out and why', async () => {
+    const task = await chair('case.open', { caseId: record.id });
+    expect(as(task, 'case-task')).toMatchObject({ can: { bookPanel: true }, panelTitle: 'Draw the subgroup' });
+    expect(actionOf(task.card, 'panel.open')!.action.title).toBe('Draw the subgroup');
+
+    first = await chair('panel.open', { caseId: record.id, version: record.version });
+    const d = subgroup(first);
+    expect(d.step).toBe('draw');
+    expect(d.rule).toBe(
+      '3 KPSSPP members, picked at random. Left out: anyone the complaint is about or names, anyone involved in it at an earlier stage and anyone who has left. The first drawn convenes the subgroup: they handle stage 1 and the deadlines the subgroup owes (KPSSPP Stage One).',
+    );
+    expect(d.cite).toMatch(/^KPSSPP Stage One: "Three \.\.\. member names will be picked at random \(excluding any member mentioned in the complaint\)/);
+    expect(d.pool.map((p) => p.name)).toEqual(['Morag Member', 'Murdo Member', 'Mhairi Member', 'Malcolm Member']);
+    expect(d.excluded).toEqual([
+      { name: 'Moira Member', why: 'the complaint names them' },
+      { name: 'Fiona Fraser', why: 'the complaint is about them' },
+      { name: 'Lee Leaver', why: 'has left' },
+    ]);
+    expect(textOf(first.card)).toContain('Fiona Fraser: the complaint is about them');
+    expect(d.drawTitle).toBe('Draw 3 at random');
+  });
+
+  it('Draw 3 at random: the first drawn convenes and owes the response; each of the three is sent the task, which only the convener can act on', async () => {
+    picks.push(2, 0, 1);
+    drawn = await press(first, 'panel.draw');
+    const d = subgroup(drawn);
+    expect(d.step).toBe('drawn');
+    expect(d.notice).toBe(
+      "Drawn at random by Chris Chair on Wed 4 Nov 2026, 09:30: Mhairi Member (convener), Morag Member and Malcolm Member. Each of them is sent the complaint's task card in Teams.",
+    );
+    expect(d.drawn!.members).toEqual([
+      { name: 'Mhairi Member', role: 'Convener, handles stage 1' },
+      { name: 'Morag Member', role: 'Member' },
+      { name: 'Malcolm Member', role: 'Member' },
+    ]);
+    expect(d.drawn!.when).toBe('Drawn at random by Chris Chair on Wed 4 Nov 2026, 09:30.');
+    const after = await stored();
+    expect(after.state.handlerId).toBe(KP.mhairi);
+    expect(after.state.deadlines.find((x) => x.kind === 'respond')).toMatchObject({ due: '2026-11-17', ownerId: KP.mhairi });
+    expect(after.events.at(-1)).toMatchObject({ type: 'subgroup_drawn', by: KP.chair, details: { memberIds: [KP.mhairi, KP.morag, KP.malcolm] } });
+
+    const convener = await delivered(`${record.id}:subgroup:1:1:${KP.mhairi}`);
+    expect(convener.name).toBe('case-task');
+    const task = convener.data as CardData['case-task'];
+    expect(task.can).toMatchObject({ acknowledge: true, outcome: true });
+    expect(task.subgroup).toBe('Mhairi Member (convener), Morag Member and Malcolm Member');
+    const member = await delivered(`${record.id}:subgroup:1:1:${KP.morag}`);
+    expect(member.name).toBe('case-task');
+    expect((member.data as CardData['case-task']).can).toEqual({
+      acknowledge: false,
+      outcome: false,
+      extend: false,
+      reassign: false,
+      escalate: false,
+      bookPanel: false,
+    });
+  });
+
+  it('the draw card pressed again after the draw draws nothing more: the subgroup as it stands, saying who drew it', async () => {
+    const before = (await stored()).events.length;
+    const again = subgroup(await press(first, 'panel.draw'));
+    expect(again.step).toBe('drawn');
+    expect(again.notice).toBe(
+      'Drawn at random by Chris Chair on Wed 4 Nov 2026, 09:30, after this card was drawn. Nothing was saved: this is the subgroup as it stands.',
+    );
+    expect((await stored()).events).toHaveLength(before);
+  });
+
+  it('Replace a member: the reason is needed under its field; then one pick from those never drawn, and the other two stay', async () => {
+    const version = (await stored()).version;
+    const short = await press(drawn, 'panel.replace', { replaceMemberId: KP.morag, replaceReason: 'no' });
+    expect(errorUnder(short.card, 'replaceReason')).toBe('Give the reason for replacing them in a few words.');
+    expect(inputs(short.card).replaceMemberId!.value).toBe(KP.morag);
+    expect(textOf(short.card)).toContain('Nobody has been replaced yet. Open Replace a member below to see what needs changing.');
+    expect((await stored()).version).toBe(version);
+
+    v.clock.set('2026-11-05T11:00:00Z');
+    picks.push(0);
+    const replaced = await press(short, 'panel.replace', { replaceMemberId: KP.morag, replaceReason: 'Morag is related to the complainant.' });
+    const d = subgroup(replaced);
+    expect(d.notice).toBe(
+      "Morag Member was replaced by Murdo Member, picked at random by Chris Chair on Thu 5 Nov 2026, 11:00. Murdo Member is sent the complaint's task card in Teams; Morag Member is told they have nothing more to do on it.",
+    );
+    expect(d.drawn!.members.map((m) => m.name)).toEqual(['Mhairi Member', 'Malcolm Member', 'Murdo Member']);
+    expect(d.drawn!.history.map((h) => h.text)).toEqual([
+      'Wed 4 Nov 2026, 09:30: Complaints subgroup drawn at random by Chris Chair: Mhairi Member, Morag Member and Malcolm Member',
+      'Thu 5 Nov 2026, 11:00: Morag Member replaced on the complaints subgroup by Murdo Member, picked at random by Chris Chair: Morag is related to the complainant.',
+    ]);
+    expect((await stored()).events.at(-1)!.details).toMatchObject({ pool: [KP.murdo], replaced: { memberId: KP.morag } });
+    const told = await delivered(`${record.id}:subgroup:1:2:${KP.morag}:left`);
+    expect(told.data).toMatchObject({ title: `${record.reference}: you are off the complaints subgroup` });
+    expect(JSON.stringify(told.data)).not.toContain('related');
+    expect(as(await invoke(bot, KP.morag, 'case.open', { caseId: record.id }), 'message').text).toBe('No complaint was found.');
+    drawn = replaced;
+  });
+
+  it('Draw a new subgroup needs a reason under its field, then replaces all three', async () => {
+    const short = await press(drawn, 'panel.draw', { drawReason: 'x' });
+    expect(errorUnder(short.card, 'drawReason')).toBe('Give the reason for drawing a new subgroup in a few words.');
+    picks.push(3, 1, 0);
+    const again = subgroup(await press(short, 'panel.draw', { drawReason: 'The subgroup cannot meet before the deadline.' }, KP.slt));
+    expect(again.drawn!.members.map((m) => m.name)).toEqual(['Malcolm Member', 'Murdo Member', 'Morag Member']);
+    expect(again.drawn!.when).toBe('Drawn again at random by Sam Senior on Thu 5 Nov 2026, 11:00.');
+    expect((await stored()).state.handlerId).toBe(KP.malcolm);
+  });
+
+  it('a member who does not convene may not draw; someone not on the subgroup, or whom it is about, is told it does not exist', async () => {
+    const version = (await stored()).version;
+    const notYours = as(await invoke(bot, KP.murdo, 'panel.open', { caseId: record.id }), 'message');
+    expect(notYours).toEqual({
+      title: 'Not yours to draw',
+      text: `Only the clerk, SLT or whoever handles stage 1 can draw or change the complaints subgroup for ${record.reference}.`,
+      tone: 'warning',
+    });
+    expect(as(await invoke(bot, KP.murdo, 'panel.draw', { caseId: record.id, version, drawReason: 'I would like to be off it.' }), 'message')).toEqual(
+      notYours,
+    );
+    const missing = { title: 'Not found', text: 'No complaint was found.', tone: 'default' };
+    expect(as(await invoke(bot, KP.mhairi, 'panel.open', { caseId: record.id }), 'message')).toEqual(missing);
+    expect(as(await invoke(bot, KP.fiona, 'panel.draw', { caseId: record.id, version }), 'message')).toEqual(missing);
+    expect((await stored()).version).toBe(version);
     await bot.settled();
   });
 });

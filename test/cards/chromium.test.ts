@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_NAMES, renderCard, type AdaptiveCardJson } from '../../bot/cards.js';
 import type { CardData, CardName } from '../../bot/cardTypes.js';
 import { startCardRenderer, type CardRenderer, type RenderOptions } from './browser.js';
-import { keyTexts, panelSteps, samples } from './samples.js';
+import { keyTexts, panelSteps, samples, subgroupSteps } from './samples.js';
 
 const { late: _late, timeLimit: _limit, ...onTime } = samples['intake-details'];
 const { handlerName: _handler, ...unassigned } = samples['case-task'].header;
@@ -60,6 +60,18 @@ const variants: Array<{ [N in CardName]: [string, N, CardData[N]] }[CardName]> =
   ],
   ...panelSteps.map(([label, data]) => [label, 'panel-booking', data] as ['panel booking', 'panel-booking', CardData['panel-booking']]),
   ['panel booking: Outlook refused the invitation, an answer with an error', 'panel-booking', refusedInvitation],
+  ...subgroupSteps.map(([label, data]) => [label, 'panel-draw', data] as ['subgroup', 'panel-draw', CardData['panel-draw']]),
+  [
+    'task at a random panel stage with the subgroup drawn',
+    'case-task',
+    {
+      ...quiet,
+      can: { ...quiet.can, bookPanel: true },
+      panelTitle: 'Complaints subgroup',
+      subgroup: 'Mhairi Member (convener), Malcolm Member and Murdo Member',
+      errors: {},
+    },
+  ],
   ['letter already sent, read-only', 'letter-preview', { ...heldLetter, editable: false, status: 'Sent by Hana Head on Tue 10 Nov 2026, 10:25.' }],
   [
     'letter with a problem in its text',
@@ -159,6 +171,14 @@ describe('cards rendered by the Adaptive Cards JS renderer in Chromium', () => {
     expect(at('Note (optional)')).toBeGreaterThan(at('The answer cannot have arrived after today'));
     expect(r.visibleText).toContain('Outlook refused the invitation: The mailbox is not enabled for calendars.');
     expect(r.visibleText).toContain('Record their answer');
+  });
+
+  it('opening Replace a member shows who to replace and the reason as typed, with its error under it', async () => {
+    const r = await renderClean(renderCard('panel-draw', samples['panel-draw']), { openShowCard: 'Replace a member' });
+    expect(r.inputValues).toMatchObject({ replaceMemberId: 'kp-malcolm', replaceReason: 'No' });
+    const at = (s: string) => r.visibleText.indexOf(s);
+    expect(at('Give the reason for replacing them in a few words.')).toBeGreaterThan(at('Why (kept in the case history'));
+    for (const name of ['Mhairi Member', 'Malcolm Member', 'Murdo Member', 'Replace at random']) expect(r.visibleText).toContain(name);
   });
 
   it('the check itself notices a card the renderer does not accept', async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ADAPTIVE_CARD_CONTENT_TYPE, CARD_NAMES, CardBindingError, cardAttachment, renderCard, type AdaptiveCardJson } from '../../bot/cards.js';
 import { VERBS, type CardData, type CardName } from '../../bot/cardTypes.js';
-import { CASE_ID, DRAFT_ID, REFERENCE, panelSteps, samples } from './samples.js';
+import { CASE_ID, DRAFT_ID, REFERENCE, panelSteps, samples, subgroupSteps } from './samples.js';
 
 type Json = Record<string, unknown>;
 
@@ -62,6 +62,7 @@ const FORMS = {
   'case-task': ['outcome', 'decision', 'extendKind', 'extendDue', 'extendReason', 'reassignTo', 'reassignReason', 'escalateGrounds'],
   // durationMinutes is a number field, bound to a number (tested under "panel booking").
   'panel-booking': ['memberIds', 'organiser', 'venue', 'online'],
+  'panel-draw': ['replaceMemberId', 'replaceReason', 'drawReason'],
   'letter-preview': ['text'],
 } as const satisfies Partial<Record<CardName, readonly string[]>>;
 type FormName = keyof typeof FORMS;
@@ -522,6 +523,80 @@ describe('panel booking', () => {
     const bookedTask = renderCard('case-task', { ...task, hearing: 'Tue 15 Dec 2026, 10:00-12:00' });
     expect(execute(bookedTask, 'panel.open').title).toBe('Panel hearing');
     expect(strings(bookedTask)).toContain('Tue 15 Dec 2026, 10:00-12:00');
+  });
+});
+
+describe('drawing the complaints subgroup (KPSSPP)', () => {
+  const drawn = samples['panel-draw'];
+  const [first, tooFew, redrawError] = subgroupSteps.map(([, d]) => d);
+  const seen = { caseId: drawn.header.caseId, version: 2, events: 2 };
+
+  it('draw: the rule with the policy’s words, who can be drawn, who is left out and why, and one button that draws', () => {
+    const card = renderCard('panel-draw', first!);
+    const text = strings(card);
+    expect(text).toEqual(expect.arrayContaining(['Draw the subgroup', first!.rule, first!.cite, '4 KPSSPP members can be drawn:', 'Murdo Member']));
+    expect(text).toContain('Fiona Fraser: the complaint is about them');
+    expect(text).toContain('Moira Member: the complaint names them');
+    expect(first!.cite).toContain('picked at random (excluding any member mentioned in the complaint)');
+    expect(inputs(card)).toEqual([]);
+    expect(executes(card).map((a) => [a.verb, a.title, a.data, a.associatedInputs])).toEqual([['panel.draw', 'Draw 3 at random', seen, 'none']]);
+  });
+
+  it('too few to draw: no draw button, and why in words', () => {
+    const card = renderCard('panel-draw', tooFew!);
+    expect(executes(card)).toEqual([]);
+    expect(strings(card)).toContain(tooFew!.cannotDraw);
+  });
+
+  it('drawn: the members with the convener first, when and by whom, every draw so far; Replace and Draw again each carry the case as seen', () => {
+    const card = renderCard('panel-draw', drawn);
+    const text = strings(card);
+    expect(text).toEqual(
+      expect.arrayContaining([
+        'The subgroup drawn',
+        'Mhairi Member',
+        'Convener, handles stage 1',
+        drawn.drawn!.when,
+        ...drawn.drawn!.history.map((h) => h.text),
+      ]),
+    );
+    const data = { caseId: drawn.header.caseId, version: 5, events: 5 };
+    expect(executes(card).map((a) => [a.verb, a.title, a.data, a.associatedInputs])).toEqual([
+      ['panel.replace', 'Replace at random', data, 'auto'],
+      ['panel.draw', 'Draw 3 at random', data, 'auto'],
+    ]);
+    expect(input(card, 'replaceMemberId').node.choices).toEqual(drawn.drawn!.replaceable.map((r) => ({ title: r.title, value: r.id })));
+    for (const id of ['replaceMemberId', 'replaceReason', 'drawReason']) expect(input(card, id).node.isRequired, id).toBe(true);
+  });
+
+  it('an error inside a closed section is pointed out on the card itself', () => {
+    expect(strings(renderCard('panel-draw', drawn))).toContain('Nobody has been replaced yet. Open Replace a member below to see what needs changing.');
+    const again = strings(renderCard('panel-draw', redrawError!));
+    expect(again).toContain('No new subgroup has been drawn yet. Open Draw a new subgroup below to see what needs changing.');
+    expect(again.join('\n')).not.toContain('Nobody has been replaced');
+  });
+
+  it('a single draw lists no history; a stage that cannot be drawn again offers Replace only', () => {
+    const once = { ...drawn, drawn: { ...drawn.drawn!, history: drawn.drawn!.history.slice(0, 1) } };
+    expect(strings(renderCard('panel-draw', once))).not.toContain('Draws at this stage');
+    const { drawTitle: _t, ...noDraw } = drawn;
+    expect(executes(renderCard('panel-draw', noDraw)).map((a) => a.verb)).toEqual(['panel.replace']);
+  });
+
+  it('the task card of a random stage names the button for the subgroup and shows who is on it', () => {
+    const task = {
+      ...samples['case-task'],
+      can: { ...samples['case-task'].can, bookPanel: true },
+      errors: {},
+      panelTitle: 'Complaints subgroup',
+      subgroup: 'Mhairi Member (convener), Malcolm Member and Murdo Member',
+    };
+    const card = renderCard('case-task', task);
+    expect(execute(card, 'panel.open').title).toBe('Complaints subgroup');
+    const facts = [...objects(card)].find((o) => o.node.type === 'FactSet')!.node.facts as Array<{ title: string; value: string }>;
+    expect(facts).toContainEqual({ title: 'Subgroup', value: task.subgroup });
+    const { subgroup: _s, ...undrawn } = task;
+    expect(execute(renderCard('case-task', { ...undrawn, panelTitle: 'Draw the subgroup' }), 'panel.open').title).toBe('Draw the subgroup');
   });
 });
 

@@ -65,6 +65,111 @@ const people = school.people.filter((p) => p.id !== P.teacher && p.roles.length)
 
 const roles = policy.roles.filter((r) => r.subject !== false).map((r) => ({ id: r.id, label: r.label }));
 
+/**
+ * KPSSPP's Stage One subgroup, drawn at random (bot/panel.ts): a complaint about one member
+ * that names another, the subgroup drawn, then Morag replaced by Murdo.
+ */
+const kpsspp = builtInPolicy('kpsspp');
+const subgroupHeader = {
+  ...header,
+  caseId: 'case-01JA0KPS01',
+  reference: 'KPSSPP-2026-0003',
+  schoolName: "King's Park Secondary School Parent Partnership",
+  policyName: kpsspp.name,
+  stage: 1,
+  stageName: kpsspp.stages[0]!.name,
+  handlerName: 'Mhairi Member',
+  receivedOn: 'Tue 3 Nov 2026',
+  subject: 'Communication with the school, about Fiona Fraser (KPSSPP member)',
+  version: 5,
+} satisfies CardData['case-task']['header'];
+const subgroupRule = `3 KPSSPP members, picked at random. Left out: anyone the complaint is about or names, anyone involved in it at an earlier stage and anyone who has left. The first drawn convenes the subgroup: they handle stage 1 and the deadlines the subgroup owes (KPSSPP Stage One).`;
+const subgroupPool = {
+  cite: `KPSSPP ${kpsspp.stages[0]!.panel!.cite}`,
+  poolText: '4 KPSSPP members can be drawn:',
+  pool: [{ name: 'Morag Member' }, { name: 'Murdo Member' }, { name: 'Mhairi Member' }, { name: 'Malcolm Member' }],
+  excluded: [
+    { name: 'Moira Member', why: 'the complaint names them' },
+    { name: 'Fiona Fraser', why: 'the complaint is about them' },
+    { name: 'Lee Leaver', why: 'has left' },
+  ],
+};
+
+function subgroupDrawn(): CardData['panel-draw'] {
+  return {
+    step: 'drawn',
+    header: subgroupHeader,
+    eventCount: 5,
+    rule: subgroupRule,
+    ...subgroupPool,
+    drawTitle: 'Draw 3 at random',
+    notice: 'Morag Member was replaced by Murdo Member, picked at random by Chris Chair on Thu 5 Nov 2026, 11:00.',
+    values: { replaceMemberId: 'kp-malcolm', replaceReason: 'No' },
+    errors: { replaceReason: 'Give the reason for replacing them in a few words.' },
+    drawn: {
+      members: [
+        { name: 'Mhairi Member', role: 'Convener, handles stage 1' },
+        { name: 'Malcolm Member', role: 'Member' },
+        { name: 'Murdo Member', role: 'Member' },
+      ],
+      when: 'Morag Member was replaced by Murdo Member, picked at random by Chris Chair on Thu 5 Nov 2026, 11:00.',
+      history: [
+        { text: 'Wed 4 Nov 2026, 09:30: Complaints subgroup drawn at random by Chris Chair: Mhairi Member, Morag Member and Malcolm Member' },
+        {
+          text: 'Thu 5 Nov 2026, 11:00: Morag Member replaced on the complaints subgroup by Murdo Member, picked at random by Chris Chair: Morag is related to the complainant.',
+        },
+      ],
+      replaceable: [
+        { id: 'kp-mhairi', title: 'Mhairi Member' },
+        { id: 'kp-malcolm', title: 'Malcolm Member' },
+        { id: 'kp-murdo', title: 'Murdo Member' },
+      ],
+    },
+  };
+}
+
+/** The subgroup card's other shapes: before the draw, and too few to draw. */
+export const subgroupSteps: Array<[string, CardData['panel-draw']]> = [
+  [
+    'subgroup: draw',
+    {
+      step: 'draw',
+      header: { ...subgroupHeader, handlerName: 'Sandy Standing', version: 2 },
+      eventCount: 2,
+      rule: subgroupRule,
+      ...subgroupPool,
+      drawTitle: 'Draw 3 at random',
+      values: {},
+      errors: {},
+    },
+  ],
+  [
+    'subgroup: too few to draw',
+    {
+      step: 'draw',
+      header: { ...subgroupHeader, version: 2 },
+      eventCount: 2,
+      rule: subgroupRule,
+      ...subgroupPool,
+      poolText: '2 KPSSPP members can be drawn:',
+      pool: subgroupPool.pool.slice(0, 2),
+      cannotDraw:
+        "The subgroup needs 3 KPSSPP members and only 2 can be drawn. Ask your IT admin to add KPSSPP members to King's Park Secondary School Parent Partnership's list, then open this card again.",
+      values: {},
+      errors: {},
+    },
+  ],
+  [
+    'subgroup: drawn, a new draw without a reason',
+    { ...quietDrawn(), values: {}, errors: { drawReason: 'Give the reason for drawing a new subgroup in a few words.' } },
+  ],
+];
+
+function quietDrawn(): CardData['panel-draw'] {
+  const { notice: _notice, ...data } = subgroupDrawn();
+  return data;
+}
+
 export const samples: { [N in CardName]: CardData[N] } = {
   welcome: { userName: 'Rita Reception', schoolName: school.name, commands },
   help: { commands, text: 'I keep track of complaints under the NMAT Complaints Policy and Procedure.' },
@@ -233,6 +338,7 @@ export const samples: { [N in CardName]: CardData[N] } = {
       durationMinutes: 90,
     },
   },
+  'panel-draw': subgroupDrawn(),
   'letter-preview': letterPreview(),
 };
 
@@ -382,6 +488,16 @@ export const keyTexts: { [N in CardName]: string[] } = {
     'Ian Independent (independent of the school)',
     'Tom Teacher: the complaint is about them',
     'One member must be independent of the school (NMAT §14): choose one marked independent.',
+  ],
+  'panel-draw': [
+    'KPSSPP-2026-0003',
+    'The subgroup drawn',
+    'Mhairi Member',
+    'Convener, handles stage 1',
+    'Fiona Fraser: the complaint is about them',
+    'Moira Member: the complaint names them',
+    'picked at random (excluding any member mentioned in the complaint)',
+    'Nobody has been replaced yet. Open Replace a member below to see what needs changing.',
   ],
   'letter-preview': [
     REFERENCE,

@@ -335,18 +335,42 @@ describe("the complainant's answers to proposed dates (NMAT §14)", () => {
     expect(a.dates[2]).toMatchObject({ status: 'rejected', because: 'no_answer' });
   });
 
-  it('an accepted or tentatively accepted date is accepted, whenever the answer came', () => {
+  it('an accepted or tentatively accepted date is accepted when the answer came by the day to answer by', () => {
     const a = complainantAnswers(
       rule,
       england,
       [
-        { ...silent, answer: 'accepted' },
+        { ...silent, answer: 'accepted', answeredOn: '2026-11-04' },
         { ...third, answer: 'tentativelyAccepted' },
       ],
       '2026-12-01',
     );
     expect(a.dates.map((d) => d.status)).toEqual(['accepted', 'accepted']);
     expect(a.rejected).toBe(0);
+  });
+
+  it('a yes after the day to answer by is accepted late, not rejected: two declined dates and a third accepted late never let the hearing go ahead without the complainant', () => {
+    // Offered Wed 25, Thu 26, Fri 27 Nov: answer by Wed 2, Thu 3, Fri 4 Dec (five school days each: 26, 27, 30 Nov, 1, 2 Dec; and so on).
+    const dates = [
+      { hearingOn: '2026-12-09', offeredOn: '2026-11-25', answer: 'declined', answeredOn: '2026-11-26' },
+      { hearingOn: '2026-12-10', offeredOn: '2026-11-26', answer: 'declined', answeredOn: '2026-11-27' },
+      { hearingOn: '2026-12-14', offeredOn: '2026-11-27', answer: 'accepted', answeredOn: '2026-12-07' },
+    ] as const;
+    const a = complainantAnswers(rule, england, [...dates], '2026-12-07');
+    expect(a.dates.map((d) => [d.status, d.because, d.answerBy])).toEqual([
+      ['rejected', 'declined', '2026-12-02'],
+      ['rejected', 'declined', '2026-12-03'],
+      ['accepted_late', undefined, '2026-12-04'],
+    ]);
+    expect(a).toMatchObject({ rejected: 2, mayProceedInAbsence: false });
+    // Tentatively, late: the same. A no after the day still counts as no answer in time.
+    expect(complainantAnswers(rule, england, [{ ...dates[2], answer: 'tentativelyAccepted' }], '2026-12-07').dates[0]!.status).toBe('accepted_late');
+    expect(complainantAnswers(rule, england, [{ ...dates[2], answer: 'declined' }], '2026-12-07').dates[0]).toMatchObject({
+      status: 'rejected',
+      because: 'no_answer',
+    });
+    // On the day to answer by, a yes is in time.
+    expect(complainantAnswers(rule, england, [{ ...dates[2], answeredOn: '2026-12-04' }], '2026-12-07').dates[0]!.status).toBe('accepted');
   });
 
   it('refuses an answer it does not know and a malformed date, naming the field', () => {

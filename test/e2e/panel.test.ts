@@ -255,6 +255,7 @@ describe('the clerk books, moves and cancels the panel hearing from Teams, again
       'Hearing set for Wed 9 Dec 2026, 09:00-11:00 by Gail Clerk',
       'Outlook invitation sent to the panel and the complainant',
       'Hearing set for Thu 10 Dec 2026, 09:00-11:00 by Gail Clerk: Pam Panel cannot come on the 9th',
+      'Outlook invitation moved to the new time for everyone invited',
       'Hearing cancelled by Gail Clerk: The chair of the panel is ill',
     ]);
     const problems = service!.logs.filter((l) => l.level === 'error' || l.level === 'fatal' || (typeof l.level === 'number' && l.level >= 50));

@@ -6,7 +6,7 @@ import { createHash, createPublicKey, constants, verify, X509Certificate } from 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadGraphConfig } from '../../src/graph/config.js';
-import { GraphError } from '../../src/graph/errors.js';
+import { fromGraphResponse, GraphError } from '../../src/graph/errors.js';
 import type { EventChanges, GraphGatewayOptions } from '../../src/graph/gateway.js';
 import { GraphStandIn, standInGateway } from './graphStandIn.js';
 
@@ -363,7 +363,77 @@ describe('events', () => {
   });
 });
 
+describe('finding an event by its transactionId (calendarView)', () => {
+  const at = (minutes: number) => new Date(Date.parse('2026-04-01T08:00:00Z') + minutes * 60_000);
+  /** 60 events in the complaints mailbox, one a minute from 08:00, each 30 minutes long: two pages of 50. */
+  let made: Array<{ id: string; tx: string }>;
+  beforeAll(async () => {
+    const g = gateway();
+    made = [];
+    for (let i = 0; i < 60; i++) {
+      const tx = `find-me-${i}`;
+      const e = await g.createEvent(MAILBOX, { subject: `e${i}`, html: '<p>x</p>', start: at(i), end: at(i + 30), attendees: [], online: false }, tx);
+      made.push({ id: e.id, tx });
+    }
+  });
+
+  it('reads the calendarView over the time given, with transactionId selected, page after page by @odata.nextLink, and makes nothing', async () => {
+    const before = standIn.events.size;
+    const found = await gateway().findEventByTransactionId(MAILBOX, at(0), at(90), 'find-me-57');
+    expect(found).toMatchObject({ id: made[57]!.id, transactionId: 'find-me-57', start: at(57), end: at(87), isCancelled: false });
+    const reads = standIn.graphRequests();
+    expect(reads.map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', `/v1.0/users/${MAILBOX}/calendarView`, 200],
+      ['GET', `/v1.0/users/${MAILBOX}/calendarView`, 200],
+    ]);
+    expect(reads[0]!.query).toMatchObject({ startDateTime: '2026-04-01T08:00:00Z', endDateTime: '2026-04-01T09:30:00Z', $top: '50' });
+    expect(reads[0]!.query.$select!.split(',')).toEqual(expect.arrayContaining(['id', 'start', 'end', 'isCancelled', 'transactionId']));
+    expect(reads[0]!.headers.prefer).toBe('outlook.timezone="UTC"');
+    expect(reads[1]!.query).toMatchObject({ startDateTime: '2026-04-01T08:00:00Z', endDateTime: '2026-04-01T09:30:00Z', $skip: '50' });
+    expect(standIn.events.size).toBe(before);
+  });
+
+  it('is null when no event in the time given has it: one outside the time, a cancelled one, or none at all', async () => {
+    const g = gateway();
+    expect(await g.findEventByTransactionId(MAILBOX, at(0), at(5), 'find-me-40')).toBeNull();
+    await g.cancelEvent(MAILBOX, made[3]!.id, 'not needed');
+    expect(await g.findEventByTransactionId(MAILBOX, at(0), at(90), 'find-me-3')).toBeNull();
+    expect(await g.findEventByTransactionId(MAILBOX, at(0), at(90), 'never-made')).toBeNull();
+    expect(standIn.graphRequests().filter((r) => r.method === 'POST' && r.path.endsWith('/events'))).toEqual([]);
+  });
+
+  it('refuses a search that ends before it starts, or without a transactionId, without calling Graph', async () => {
+    expect((await failure(gateway().findEventByTransactionId(MAILBOX, at(10), at(0), 'x'))).kind).toBe('invalid');
+    expect((await failure(gateway().findEventByTransactionId(MAILBOX, at(0), at(10), ''))).kind).toBe('invalid');
+    expect(standIn.graphRequests()).toEqual([]);
+  });
+});
+
 describe('retries', () => {
+  it.each([408, 409, 412, 423] as const)(
+    '%i (a timeout, a conflict, a failed precondition, a locked item) is retryable: the outbox tries it again later',
+    async (status) => {
+      const g = gateway();
+      const ev = await g.createEvent(
+        CLERK,
+        { subject: 's', html: '<p>x</p>', start: new Date('2026-05-01T09:00:00Z'), end: new Date('2026-05-01T10:00:00Z'), attendees: [], online: false },
+        `transient-${status}`,
+      );
+      standIn.failNext(1, { status, match: /^PATCH / });
+      const e = await failure(g.updateEvent(CLERK, ev.id, { location: 'Hall' }));
+      expect(e).toMatchObject({ kind: 'failed', retryable: true, status, operation: 'updateEvent' });
+      expect(e.message).toMatch(new RegExp(`^Microsoft 365 failed updating the calendar event \\(HTTP ${status} `));
+    },
+  );
+
+  it('only a refusal fails at once: permission, invalid (400 and the other 4xx), not found', () => {
+    expect(fromGraphResponse('updateEvent', 405, 'MethodNotAllowed', undefined, {})).toMatchObject({ kind: 'invalid', retryable: false });
+    expect(fromGraphResponse('updateEvent', 400, 'ErrorInvalidRequest', undefined, {})).toMatchObject({ kind: 'invalid', retryable: false });
+    expect(fromGraphResponse('updateEvent', 403, 'ErrorAccessDenied', undefined, { mailbox: CLERK })).toMatchObject({ kind: 'permission', retryable: false });
+    expect(fromGraphResponse('findEvent', 404, 'ErrorItemNotFound', undefined, {})).toMatchObject({ kind: 'notFound', retryable: false });
+    expect(fromGraphResponse('updateEvent', 500, 'InternalServerError', undefined, {})).toMatchObject({ kind: 'failed', retryable: true });
+  });
+
   it('429 waits as long as Retry-After says, then succeeds', async () => {
     standIn.failNext(1, { status: 429, retryAfter: 2 });
     const u = await gateway().getUser('u-ada');

@@ -11,15 +11,22 @@
  * - POST /v1.0/users/{m}/events                          201 event; the same transactionId returns the same event
  * - PATCH /v1.0/users/{m}/events/{id}                    200 event; a new `body` on an online meeting drops its Teams
  *                                                        meeting (joinUrl null), and isOnlineMeeting cannot be turned off
- * - POST /v1.0/users/{m}/events/{id}/cancel              202
+ * - POST /v1.0/users/{m}/events/{id}/cancel              202; the event is then cancelled (Graph moves it to Deleted Items,
+ *                                                        so it leaves the calendarView; GET by id still answers, isCancelled)
  * - GET  /v1.0/users/{m}/events/{id}                     200 event with attendee responses
+ * - GET  /v1.0/users/{m}/calendarView?startDateTime=&endDateTime=   { value, @odata.nextLink }: the mailbox's events that are
+ *                                                        not cancelled and overlap the range, by start; $select and $top
+ *                                                        (default 10) honoured, later pages by $skip in @odata.nextLink;
+ *                                                        400 ErrorInvalidParameter without the two times
  * - POST /v1.0/users/{m}/sendMail                        202
  *
  * Errors have Graph's body { error: { code, message } }. Every request is recorded in `requests`
  * (method, path, query, headers, body, status); the inner requests of a $batch are in its body.
  * `failNext(n, { status: 429, retryAfter: 1 })` or `{ status: 503 }` makes the next n Graph calls
- * (or, with `inBatch: true`, the next n requests inside $batch bodies) answer that status instead.
- * `deny(pattern)` answers 403 to matching calls, like a missing permission or an access policy.
+ * (or, with `inBatch: true`, the next n requests inside $batch bodies) answer that status instead;
+ * 408, 409, 412 and 423 answer with Graph's codes for a timeout, a conflict, a failed precondition
+ * and a locked item. `deny(pattern)` answers 403 to matching calls, like a missing permission or an
+ * access policy, until `clearDenials()`.
  * `deleteEvent(id)` plays someone deleting the event in Outlook.
  * `standInGateway(standIn)` is the real gateway wired to it.
  */
@@ -87,6 +94,21 @@ export interface StoredEvent {
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
+
+export type FailStatus = 408 | 409 | 412 | 423 | 429 | 503 | 504;
+/** Graph's error code and message for each status failNext can answer. */
+const FAILURES: Record<FailStatus, [string, string]> = {
+  408: ['RequestTimeout', 'The request timed out.'],
+  409: [
+    'ErrorIrresolvableConflict',
+    'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+  ],
+  412: ['PreconditionFailed', 'The precondition given in the request header evaluated to false.'],
+  423: ['ErrorItemLocked', 'The resource that is being accessed is locked.'],
+  429: ['TooManyRequests', 'Too many requests. Please retry after some time.'],
+  503: ['serviceNotAvailable', 'The service is temporarily unavailable. Please retry.'],
+  504: ['serviceNotAvailable', 'The service is temporarily unavailable. Please retry.'],
+};
 const err = (status: number, code: string, message: string): Answer => ({
   status,
   body: { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString().replace(/\.\d{3}Z$/, '') } } },
@@ -162,7 +184,7 @@ export class GraphStandIn {
   }
 
   /** The next n Graph calls matching `match` (or n requests inside $batch bodies) answer `status`. */
-  failNext(n: number, f: { status: 429 | 503 | 504; retryAfter?: number; inBatch?: boolean; match?: RegExp }): this {
+  failNext(n: number, f: { status: FailStatus; retryAfter?: number; inBatch?: boolean; match?: RegExp }): this {
     this.failures.push({
       left: n,
       status: f.status,
@@ -171,6 +193,11 @@ export class GraphStandIn {
       ...(f.match ? { match: f.match } : {}),
     });
     return this;
+  }
+
+  /** Lifts every deny(): the admin fixed the permission or the access policy. */
+  clearDenials(): void {
+    this.denials = [];
   }
 
   /** Calls whose "METHOD /path" matches answer 403 (ErrorAccessDenied / Authorization_RequestDenied). */
@@ -249,9 +276,8 @@ export class GraphStandIn {
     if (!f) return undefined;
     f.left--;
     const headers: Record<string, string> = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {};
-    return f.status === 429
-      ? { ...err(429, 'TooManyRequests', 'Too many requests. Please retry after some time.'), headers }
-      : { ...err(f.status, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry.'), headers };
+    const [code, message] = FAILURES[f.status as FailStatus];
+    return { ...err(f.status, code, message), headers };
   }
 
   private token(form: Record<string, string>): Answer {
@@ -317,6 +343,8 @@ export class GraphStandIn {
     const box = (mailbox.mail ?? mailbox.userPrincipalName).toLowerCase();
     if (p.length === 4 && p[2] === 'calendar' && p[3] === 'getSchedule' && method === 'POST') return this.getSchedule(body);
     if (p.length === 3 && p[2] === 'events' && method === 'POST') return this.createEvent(box, body);
+    const view = p.length === 3 && p[2] === 'calendarView' ? 3 : p.length === 4 && p[2] === 'calendar' && p[3] === 'calendarView' ? 4 : 0;
+    if (view && method === 'GET') return this.calendarView(box, `/v1.0${path}`, query);
     if (p.length === 3 && p[2] === 'sendMail' && method === 'POST') {
       const to = body?.message?.toRecipients;
       if (!Array.isArray(to) || to.length === 0) return err(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
@@ -435,6 +463,42 @@ export class GraphStandIn {
     this.events.set(id, { mailbox, event });
     if (txKey) this.transactions.set(txKey, id);
     return { status: 201, body: event };
+  }
+
+  /** Events of the mailbox's calendar overlapping the range (Graph "List calendarView"), a page at a time. */
+  private calendarView(mailbox: string, path: string, query: Record<string, string>): Answer {
+    const when = (s: string | undefined) => {
+      if (!s) return undefined;
+      const at = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(s) ? s : `${s}Z`);
+      return Number.isNaN(at) ? undefined : at;
+    };
+    const start = when(query.startDateTime);
+    const end = when(query.endDateTime);
+    if (start === undefined || end === undefined)
+      return err(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
+    const top = Math.max(1, Number(query.$top ?? 10));
+    const skip = Math.max(0, Number(query.$skip ?? 0));
+    const all = [...this.events.values()]
+      .filter((s) => s.mailbox === mailbox && !s.event.isCancelled)
+      .map((s) => s.event)
+      .filter((e) => parseUtc(e.start).getTime() < end && parseUtc(e.end).getTime() > start)
+      .sort((a, b) => parseUtc(a.start).getTime() - parseUtc(b.start).getTime() || String(a.id).localeCompare(String(b.id)));
+    const value = all.slice(skip, skip + top).map((e) => this.select(e, query.$select));
+    // As Graph writes it: the same window and $select, $skip moved on, `$` not escaped.
+    const next =
+      skip + top < all.length
+        ? Object.entries({ ...query, $skip: String(skip + top) })
+            .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+            .join('&')
+        : undefined;
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${this.baseUrl}/$metadata#Collection(event)`,
+        value,
+        ...(next ? { '@odata.nextLink': `${this.origin}${path.split('/').map(encodeURIComponent).join('/')}?${next}` } : {}),
+      },
+    };
   }
 
   private getSchedule(body: Json): Answer {

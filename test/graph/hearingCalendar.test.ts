@@ -348,6 +348,9 @@ describe('HearingEventSender', () => {
     });
     expect(standIn.events.get(eventId)!.event).toMatchObject({ isOnlineMeeting: true, onlineMeeting: { joinUrl } });
 
+    // The complainant's invitation letters went (the outbox worker's part), so the cancellation is written to them too.
+    for (const o of (await deps.cases.get(record.id))!.outbox.filter((x) => x.kind === 'letter'))
+      await deps.cases.completeOutbox(record.id, o.key, { sentAt: clock.now() });
     const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'the complaint was withdrawn' });
     await sender.send(calendarMessage(cancelled, `${record.id}:calendar:hearing:4:cancel:2`));
     const cancel = standIn.graphRequests().filter((r) => r.path.endsWith('/cancel'));
@@ -413,15 +416,16 @@ describe('HearingEventSender: what Graph cannot do, done another way', () => {
     const { log, lines } = memoryLogger('calendar');
     await sent(deps, log).send(calendarMessage(moved, key(record, '2')));
 
+    // The old event is cancelled first, then the new one made: whatever fails in between, no second live event is left.
     const calls = standIn.graphRequests();
-    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /v1.0/users/${CLERK}/events`, `POST /v1.0/users/${CLERK}/events/${online!.id}/cancel`]);
-    expect(calls[0]!.body).toMatchObject({
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /v1.0/users/${CLERK}/events/${online!.id}/cancel`, `POST /v1.0/users/${CLERK}/events`]);
+    expect(calls[1]!.body).toMatchObject({
       start: { dateTime: '2026-12-14T09:00:00', timeZone: 'UTC' },
       isOnlineMeeting: false,
       location: { displayName: 'Main hall' },
       transactionId: hearingTransactionId(key(record, '2')),
     });
-    expect(calls[1]!.body.Comment).toBe(
+    expect(calls[0]!.body.Comment).toBe(
       `The complaints panel hearing for ${record.reference} has moved to Monday 14 December 2026 at 09:00, in person; a new invitation is sent to you. Reason: The complainant asked to meet in person`,
     );
     const inPerson = newEvents().find((e) => e.id !== online!.id)!;
@@ -441,7 +445,7 @@ describe('HearingEventSender: what Graph cannot do, done another way', () => {
     const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
     standIn.clearRequests();
     await sent(deps).send(calendarMessage(cancelled, key(record, 'cancel:2')));
-    expect(standIn.graphRequests().map((r) => r.path)).toEqual([`/v1.0/users/${CLERK}/events/${inPerson.id}/cancel`]);
+    expect(standIn.graphRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`POST /v1.0/users/${CLERK}/events/${inPerson.id}/cancel`]);
     expect(newEvents()).toHaveLength(2);
   });
 
@@ -480,10 +484,44 @@ describe('HearingEventSender: what Graph cannot do, done another way', () => {
     const deliveries = new MemoryDeliveryLedger();
     const cancelLog = memoryLogger('calendar');
     const message = calendarMessage(cancelled, key(record, 'cancel:2'));
+    standIn.clearRequests();
     await new HearingEventSender({ deps, gateway: gateway(), deliveries, log: cancelLog.log }).send(message);
-    expect(standIn.graphRequests().at(-1)).toMatchObject({ path: `/v1.0/users/${CLERK}/events/${made!.id}/cancel`, status: 404 });
+    expect(standIn.graphRequests().map((r) => [r.method, r.path, r.status])).toEqual([['POST', `/v1.0/users/${CLERK}/events/${made!.id}/cancel`, 404]]);
     expect(cancelLog.lines.find((l) => l.event === 'hearing_event_already_gone')).toMatchObject({ eventId: made!.id });
     expect(deliveries.records.get(message.key)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('an event deleted in Outlook while the hearing is cancelled meanwhile: the move reads the case again and makes no new event', async () => {
+    const { deps, clock, record } = await stageFour();
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await sent(deps).send(calendarMessage(first, key(record, '1')));
+    const [deleted] = newEvents();
+    standIn.deleteEvent(deleted!.id);
+    clock.set('2026-11-26T10:00:00Z');
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-11T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pam cannot',
+    });
+    // The clerk cancels the hearing while the move is with Graph (after the sender read the case).
+    const g = gateway();
+    let cancelled: CaseRecord | undefined;
+    const racing = {
+      ...g,
+      updateEvent: async (...args: Parameters<typeof g.updateEvent>) => {
+        cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+        return g.updateEvent(...args);
+      },
+    };
+    standIn.clearRequests();
+    const { log, lines } = memoryLogger('calendar');
+    await new HearingEventSender({ deps, gateway: racing, deliveries: new MemoryDeliveryLedger(), log }).send(calendarMessage(moved, key(record, '2')));
+    expect(standIn.graphRequests().map((r) => [r.method, r.status])).toEqual([['PATCH', 404]]);
+    expect(lines.find((l) => l.event === 'hearing_event_skipped')).toMatchObject({ key: key(record, '2'), why: 'cancelled' });
+    await sent(deps).send(calendarMessage(cancelled!, key(record, 'cancel:2')));
+    expect(newEvents()).toEqual([]);
   });
 
   it("a move whose create gave up makes the event itself, at the new time, asking with the create's transactionId", async () => {
@@ -537,7 +575,11 @@ describe('HearingEventSender: what Graph cannot do, done another way', () => {
     const [event] = newEvents();
     expect(newEvents()).toHaveLength(1);
     expect(event).toMatchObject({ isCancelled: true, cancelComment: expect.stringContaining('Reason: The chair is ill') });
-    expect(eventPosts().map((r) => r.body.transactionId)).toEqual([hearingTransactionId(createKey), hearingTransactionId(createKey)]);
+    // Found by reading the calendar, not by asking for the create again.
+    expect(eventPosts().map((r) => r.body.transactionId)).toEqual([hearingTransactionId(createKey)]);
+    expect(standIn.graphRequests().filter((r) => r.path.endsWith('/calendarView'))).toMatchObject([
+      { method: 'GET', status: 200, query: { startDateTime: '2026-12-10T12:00:00Z', endDateTime: '2026-12-10T14:00:00Z' } },
+    ]);
     const after = (await deps.cases.get(record.id))!;
     expect(after.outbox.filter((o) => o.kind === 'calendar').map((o) => [o.key, o.status])).toEqual([
       [createKey, 'sent'],
@@ -642,4 +684,212 @@ describe('HearingEventSender when the complaint ends with a hearing still to com
     expect(closed.outbox.filter((o) => o.data.action === 'cancel')).toEqual([]);
     expect(closed.events.at(-1)!.details).toBeUndefined();
   });
+});
+
+describe('HearingEventSender: a failure part way, or a change meanwhile, leaves live only the event the hearing needs', () => {
+  const key = (record: CaseRecord, tail: string) => `${record.id}:calendar:hearing:4:${tail}`;
+  /** The hearing events of this test still in the calendar: when, and whether a Teams meeting. */
+  const live = () =>
+    newEvents()
+      .filter((e) => !e.isCancelled)
+      .map((e) => ({ start: e.start.dateTime as string, online: e.isOnlineMeeting as boolean }));
+  const cancels = (eventId: string) => standIn.graphRequests().filter((r) => r.method === 'POST' && r.path.endsWith(`/events/${eventId}/cancel`));
+
+  /** The outbox worker; its gateway tries each call once, so one 503 fails the request and the outbox tries it again 5 minutes on. */
+  function worker(deps: Deps, clock: TestClock, deliveries = new MemoryDeliveryLedger()) {
+    const { log, lines } = memoryLogger('calendar');
+    const others = new RecordingMessenger(clock);
+    const run = (g: GraphGatewayOptions['fetch'] | undefined = undefined) => {
+      const sender = new HearingEventSender({ deps, gateway: gateway({ retry: { maxAttempts: 1 }, ...(g ? { fetch: g } : {}) }), deliveries, log });
+      return drainOutbox({ deps, messenger: { send: (m) => (m.kind === 'calendar' ? sender.send(m) : others.send(m)) }, log: silentLogger() });
+    };
+    const later = async (times: number) => {
+      for (let i = 0; i < times; i++) {
+        clock.advance(5 * 60_000 + 1000);
+        await run();
+      }
+    };
+    /** The case's calendar requests: the end of the key (booking, or cancel:booking) and status. */
+    const calendarItems = async (record: CaseRecord) =>
+      (await deps.cases.get(record.id))!.outbox.filter((o) => o.kind === 'calendar').map((o) => [o.key.slice(key(record, '').length), o.status]);
+    return { drain: run, later, lines, calendarItems };
+  }
+  const inPerson = (record: CaseRecord, start: string, reason: string) =>
+    ({ caseId: record.id, start, memberIds: PANEL, organiser: CLERK, venue: 'Main hall', online: false, reason }) as const;
+
+  it('a move to in person cancels the Teams event first; if that fails and the hearing is then cancelled, the cancel waits for the move and nothing stays live', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await w.drain();
+    const [teams] = newEvents();
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-14T09:00', 'In person please'));
+    standIn.failNext(1, { status: 503, match: /\/cancel$/ });
+    expect(await w.drain()).toMatchObject({ retrying: 1 });
+    // Nothing new was made while the Teams event stands.
+    expect(live()).toEqual([{ start: '2026-12-10T12:00:00', online: true }]);
+
+    clock.advance(60_000);
+    await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    expect(await w.drain()).toMatchObject({ retrying: 1 });
+    expect(w.lines.find((l) => l.event === 'hearing_event_failed' && l.key === key(record, 'cancel:2'))).toMatchObject({
+      kind: 'EVENT_CHANGE_PENDING',
+      retryable: true,
+    });
+
+    await w.later(2);
+    expect(live()).toEqual([]);
+    expect(eventPosts()).toHaveLength(1); // the in-person event was never made
+    expect(cancels(teams!.id).map((r) => r.status)).toEqual([503, 202]);
+    expect(standIn.events.get(teams!.id)!.event.cancelComment).toContain('Reason: The chair is ill');
+    expect(await w.calendarItems(record)).toEqual([
+      ['1', 'sent'],
+      ['2', 'sent'],
+      ['cancel:2', 'sent'],
+    ]);
+  });
+
+  it('a move to in person whose cancel of the Teams event fails, moved again before the retry: one live event, at the latest time, the Teams one cancelled once', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await w.drain();
+    const [teams] = newEvents();
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-14T09:00', 'In person please'));
+    standIn.failNext(1, { status: 503, match: /\/cancel$/ });
+    await w.drain();
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-15T09:00', 'Pam cannot make the 14th'));
+    await w.later(3);
+    expect(live()).toEqual([{ start: '2026-12-15T09:00:00', online: false }]);
+    expect(cancels(teams!.id).map((r) => r.status)).toEqual([503, 202]);
+    expect(latestBooking((await deps.cases.get(record.id))!, 4)).toMatchObject({
+      booking: 3,
+      eventId: newEvents().find((e) => !e.isCancelled)!.id,
+      applied: true,
+    });
+  });
+
+  it('a move to in person whose new event fails after the Teams one was cancelled: the retry reads the Teams event, does not cancel it twice, and makes the in-person one', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await w.drain();
+    const [teams] = newEvents();
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-14T09:00', 'In person please'));
+    standIn.failNext(1, { status: 503, match: /^POST \/v1\.0\/users\/[^/]+\/events$/ });
+    expect(await w.drain()).toMatchObject({ retrying: 1 });
+    await w.later(1);
+    expect(cancels(teams!.id)).toHaveLength(1);
+    expect(live()).toEqual([{ start: '2026-12-14T09:00:00', online: false }]);
+    expect(w.lines.find((l) => l.event === 'hearing_event_already_cancelled')).toMatchObject({ key: key(record, '2'), eventId: teams!.id });
+  });
+
+  it('an in-person event a move made but never recorded, then moved again: the retry finds it by its transactionId and withdraws it; the latest move stands alone', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await w.drain();
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-14T09:00', 'In person please'));
+    // Graph makes the in-person event, then the answer is lost.
+    const dropping: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/events')) throw new TypeError('fetch failed: socket hang up');
+      return res;
+    };
+    expect(await w.drain(dropping)).toMatchObject({ retrying: 1 });
+    const stray = newEvents().find((e) => !e.isCancelled)!;
+    expect(stray).toMatchObject({ transactionId: hearingTransactionId(key(record, '2')) });
+    clock.advance(60_000);
+    await bookHearing(deps, P.governanceLead, inPerson(record, '2026-12-15T09:00', 'Pam cannot make the 14th'));
+    await w.later(2);
+    expect(live()).toEqual([{ start: '2026-12-15T09:00:00', online: false }]);
+    expect(standIn.events.get(stray.id)!.event.cancelComment).toBe(
+      `This copy of the invitation to the complaints panel hearing for ${record.reference} is withdrawn. The hearing is on Tuesday 15 December 2026 at 09:00, as your other invitation says.`,
+    );
+    expect(w.lines.find((l) => l.event === 'hearing_event_unrecorded_cancelled')).toMatchObject({
+      key: key(record, '2'),
+      eventId: stray.id,
+      why: 'moved_again',
+    });
+  });
+
+  it('a create Graph answered 503 (nothing made), cancelled before its retry: the calendar is read, nothing is made and nobody gets an invitation or a cancellation', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    standIn.failNext(1, { status: 503, match: /^POST \/v1\.0\/users\/[^/]+\/events$/ });
+    expect(await w.drain()).toMatchObject({ retrying: 1 });
+    clock.advance(60_000);
+    await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    await w.later(3);
+    expect(newEvents()).toEqual([]);
+    expect(eventPosts().map((r) => r.status)).toEqual([503]);
+    expect(standIn.graphRequests().filter((r) => r.path.endsWith('/calendarView'))).toMatchObject([
+      { method: 'GET', status: 200, headers: { prefer: 'outlook.timezone="UTC"' }, query: { $select: expect.stringContaining('transactionId') } },
+    ]);
+    expect(w.lines.find((l) => l.event === 'hearing_event_unrecorded_none')).toMatchObject({ key: key(record, '1'), why: 'cancelled_before_created' });
+    expect(await w.calendarItems(record)).toEqual([
+      ['1', 'sent'],
+      ['cancel:1', 'sent'],
+    ]);
+  });
+
+  it('a create released when the worker stopped (it never reached Graph), then cancelled: nothing is made', async () => {
+    const { deps, clock, record } = await stageFour();
+    const w = worker(deps, clock);
+    await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    // The worker claimed it and stopped before sending (drainOutbox releases it: one attempt counted, back to pending).
+    await deps.cases.claimOutbox(clock.now(), clock.now(), 10);
+    await deps.cases.completeOutbox(record.id, key(record, '1'), { error: 'released: the worker stopped before sending it', retry: true });
+    await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    await w.drain();
+    await w.later(2);
+    expect(newEvents()).toEqual([]);
+    expect(eventPosts()).toEqual([]);
+  });
+
+  it('a move that read the case before a cancel went out, its change landing after: the event stays cancelled and no new one is made', async () => {
+    const { deps, clock, record } = await stageFour();
+    const sender = sentBy(deps);
+    const first = await bookHearing(deps, P.governanceLead, { caseId: record.id, start: '2026-12-10T12:00', memberIds: PANEL, organiser: CLERK });
+    await sender.send(calendarMessage(first, key(record, '1')));
+    clock.advance(60_000);
+    const moved = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-11T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pam cannot',
+    });
+    await sender.send(calendarMessage(moved, key(record, '2')));
+    clock.advance(60_000);
+    const again = await bookHearing(deps, P.governanceLead, {
+      caseId: record.id,
+      start: '2026-12-14T12:00',
+      memberIds: PANEL,
+      organiser: CLERK,
+      reason: 'Pat cannot',
+    });
+    const before = (await deps.cases.get(record.id))!;
+    const cancelled = await cancelHearing(deps, P.governanceLead, { caseId: record.id, reason: 'The chair is ill' });
+    await sender.send(calendarMessage(cancelled, key(record, 'cancel:3')));
+    // The move's worker read the case just before the cancel was saved.
+    let stale = true;
+    const cases = Object.create(deps.cases) as Deps['cases'];
+    cases.get = async (id) => (stale ? ((stale = false), before) : deps.cases.get(id));
+    const { log, lines } = memoryLogger('calendar');
+    await new HearingEventSender({ deps: { ...deps, cases }, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log }).send(
+      calendarMessage(again, key(record, '3')),
+    );
+    expect(live()).toEqual([]);
+    expect(eventPosts()).toHaveLength(1);
+    expect(lines.find((l) => l.event === 'hearing_event_skipped')).toMatchObject({ key: key(record, '3'), why: 'cancelled' });
+  });
+
+  const sentBy = (deps: Deps) => new HearingEventSender({ deps, gateway: gateway(), deliveries: new MemoryDeliveryLedger(), log: silentLogger() });
 });

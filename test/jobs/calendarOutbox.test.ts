@@ -18,10 +18,11 @@ import { renderCard } from '../../bot/cards.js';
 import { messageToCard } from '../../bot/views.js';
 import { bookHearing } from '../../src/app/bookHearing.js';
 import { cancelHearing } from '../../src/app/cancelHearing.js';
+import { latestBooking } from '../../src/app/panel.js';
 import type { Deps } from '../../src/app/caseFlow.js';
 import { MAX_ATTEMPTS } from '../../src/app/memory.js';
 import type { Messenger, School } from '../../src/app/ports.js';
-import { HearingEventSender } from '../../src/graph/hearingCalendar.js';
+import { HearingEventError, HearingEventSender, hearingTransactionId } from '../../src/graph/hearingCalendar.js';
 import { drainOutbox } from '../../src/jobs/handlers.js';
 import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { GraphLetterMailer } from '../../src/letters/mailer.js';
@@ -158,14 +159,90 @@ for (const [name, make] of storeVariants('calendar_outbox')) {
         status: 'failed',
         attempts: MAX_ATTEMPTS,
       });
-      expect(h.staff.delivered.filter((m) => m.template === 'hearing_event_failed').map((m) => [m.to, m.data.action])).toEqual([[P.governanceLead, 'create']]);
+      const told = h.staff.delivered.filter((m) => m.template === 'hearing_event_failed');
+      expect(told.map((m) => [m.to, m.data.action])).toEqual([[P.governanceLead, 'create']]);
+      // Not "refused": it gave up, after how many tries over how long, and says what to do now.
+      const minutes = Math.round(((MAX_ATTEMPTS - 1) * (5 * 60_000 + 1000)) / 60_000);
+      const card = await messageToCard(told[0]!, h.deps);
+      expect(card.data).toMatchObject({
+        title: `${h.record.reference}: the hearing was not created in Outlook`,
+        text: `Outlook did not answer after ${MAX_ATTEMPTS} tries over ${minutes} minutes, so the hearing for ${h.record.reference} was not created in Outlook. Open the hearing card and press Move or Cancel again, or tell your IT admin.`,
+        tone: 'attention',
+      });
+      expect(JSON.stringify(renderCard('message', card.data as never))).toContain(`after ${MAX_ATTEMPTS} tries over ${minutes} minutes`);
+
+      // As the card says: the same time booked again (a reason is needed for any re-booking) sends it again, and Outlook has it.
+      const before = graph.events.size;
+      await expect(h.book('2026-12-10T12:00', { organiser: email('Hana Head') })).rejects.toMatchObject({ field: 'reason' });
+      await h.book('2026-12-10T12:00', { organiser: email('Hana Head'), reason: 'Outlook was down yesterday' });
+      await h.drain();
+      expect(graph.events.size).toBe(before + 1);
+      expect(latestBooking(await h.stored(), 4)).toMatchObject({ booking: 2, applied: true });
+    });
+
+    it('a move given up because its event was never created says so, and never that it is tried again later', async () => {
+      const h = await setUp(graph);
+      await h.book('2026-12-10T12:00');
+      const move = await h.book('2026-12-14T09:00', { reason: 'Pam cannot make the 10th' });
+      const moveKey = `${h.record.id}:calendar:hearing:4:2`;
+      // The create stays with Microsoft 365 all along (another worker holds it), so every try of the move finds no event yet.
+      const waiting = new HearingEventError(
+        'EVENT_NOT_CREATED_YET',
+        'The Outlook invitation for booking 1 has not been created, so it cannot be changed yet.',
+        true,
+      );
+      const drain = () =>
+        drainOutbox({
+          deps: h.deps,
+          messenger: {
+            send: (m) =>
+              m.kind !== 'calendar'
+                ? h.staff.send(m)
+                : m.key === moveKey
+                  ? Promise.reject(waiting)
+                  : Promise.reject(new HearingEventError('IN_PROGRESS', 'held', true)),
+          },
+          log: memoryLogger('worker').log,
+        });
+      for (let i = 0; i < MAX_ATTEMPTS; i++) {
+        await drain();
+        v.clock.advance(5 * 60_000 + 1000);
+      }
+      expect(move.outbox.find((o) => o.key === moveKey)).toBeDefined();
+      const told = h.staff.delivered.filter((m) => m.template === 'hearing_event_failed' && m.data.action === 'update');
+      expect(told).toHaveLength(1);
+      const text = String(((await messageToCard(told[0]!, h.deps)).data as { text?: string }).text);
+      expect(text).toBe(
+        `The hearing for ${h.record.reference} was not moved in Outlook: its invitation was never created, and we stopped after ${MAX_ATTEMPTS} tries over ${Math.round(((MAX_ATTEMPTS - 1) * (5 * 60_000 + 1000)) / 60_000)} minutes. Open the hearing card and press Move or Cancel again, or tell your IT admin.`,
+      );
+      expect(text).not.toMatch(/tried again later|refused/);
+    });
+
+    it('a conflict or a locked item (409, 423) is tried again later, not failed at once, and then the event is made', async () => {
+      const h = await setUp(graph);
+      await h.book('2026-12-10T12:00');
+      const posts = () =>
+        graph
+          .graphRequests()
+          .filter((r) => r.method === 'POST' && r.path === `/v1.0/users/${CLERK}/events` && r.body.transactionId === hearingTransactionId(key));
+      const key = `${h.record.id}:calendar:hearing:4:1`;
+      graph.failNext(1, { status: 409, match: new RegExp(`^POST /v1\\.0/users/${CLERK}/events$`) });
+      graph.failNext(1, { status: 423, match: new RegExp(`^POST /v1\\.0/users/${CLERK}/events$`) });
+      expect(await h.drain()).toMatchObject({ retrying: 1, failed: 0 });
+      v.clock.advance(5 * 60_000 + 1000);
+      expect(await h.drain()).toMatchObject({ retrying: 1, failed: 0 });
+      v.clock.advance(5 * 60_000 + 1000);
+      expect(await h.drain()).toMatchObject({ sent: 1, failed: 0 });
+      expect(posts().map((r) => r.status)).toEqual([409, 423, 201]);
+      expect((await h.stored()).outbox.find((o) => o.key === key)).toMatchObject({ status: 'sent', attempts: 3 });
+      expect(h.staff.calls.filter((m) => m.template === 'hearing_event_failed')).toEqual([]);
     });
 
     it('a held invitation whose hearing is cancelled, or moved to a new time, is never mailed; one whose later booking changed only the panel is', async () => {
       const REVIEW = 10 * 60_000;
       const sentTo = (subject: RegExp) => graph.sentMail.filter((m) => subject.test(m.message.subject));
 
-      // Cancelled while the invitation waited for review: only the cancellation goes.
+      // Cancelled while the invitation waited for review: nothing is mailed, since a cancellation of a hearing they never heard of would only confuse them (src/app/cancelHearing.ts).
       graph.sentMail.length = 0; // each school's first case is NMAT-2026-0001: only this test's mail is looked at
       const a = await setUp(graph, { letterReviewMs: REVIEW });
       await a.book('2026-12-10T12:00');
@@ -178,7 +255,7 @@ for (const [name, make] of storeVariants('calendar_outbox')) {
       expect(invitation).toMatchObject({ status: 'failed', error: 'superseded: the hearing was cancelled' });
       expect(a.lines.find((l) => l.event === 'letter_superseded')).toMatchObject({ key: invitation.key, caseId: a.record.id });
       expect(sentTo(new RegExp(`${a.record.reference}: panel hearing on`))).toEqual([]);
-      expect(sentTo(new RegExp(`${a.record.reference}: the panel hearing on .* is cancelled`))).toHaveLength(1);
+      expect(sentTo(new RegExp(`${a.record.reference}: the panel hearing on .* is cancelled`))).toEqual([]);
 
       // Moved to a new time while it waited: the complainant gets the new invitation only.
       graph.sentMail.length = 0;

@@ -24,8 +24,11 @@ import { recordOutcome } from '../../src/app/recordOutcome.js';
 import { requestEscalation } from '../../src/app/requestEscalation.js';
 import { scheduleHearing } from '../../src/app/scheduleHearing.js';
 import { builtInPolicy } from '../../src/domain/packs/index.js';
+import { drainOutbox } from '../../src/jobs/handlers.js';
+import { RecordingMessenger } from '../../src/jobs/messengers.js';
 import { letterFromOutbox, renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { formatHearingTime, formatLetterDate, renderLetter } from '../../src/letters/letters.js';
+import { silentLogger } from '../../src/log.js';
 import { TestClock, memoryDeps } from '../helpers/app.js';
 import { ENGLAND_2026_27 } from '../helpers/fold.js';
 
@@ -106,6 +109,11 @@ class Walk {
   async cancel(on: string, reason: string) {
     this.at(on);
     await cancelHearing(this.deps, ACTOR, { caseId: this.caseId, reason });
+  }
+  /** The outbox worker's run: what is due goes to the recording messenger (letters held for review stay). */
+  readonly sent = new RecordingMessenger(this.clock);
+  async drain() {
+    await drainOutbox({ deps: this.deps, messenger: this.sent, log: silentLogger() });
   }
   async record(): Promise<CaseRecord> {
     return (await this.deps.cases.get(this.caseId))!;
@@ -441,6 +449,8 @@ describe('a hearing booked at a time: the invitation gives the time and the plac
     expect(l.text).toContain('in writing by Monday 11 January 2027.');
     expect(l.text).toContain('by Wednesday 27 January 2027.');
 
+    // The outbox worker sends the new invitation (the first, overtaken, never goes): the complainant knows of the hearing.
+    await w.drain();
     // Letters a person queues wait for them to read first (LETTER_REVIEW_MINUTES), the cancellation too.
     w.deps.letterReviewMs = 10 * 60_000;
     await w.cancel('2026-12-10', 'The chair of the panel is ill.');
@@ -480,6 +490,7 @@ describe('a hearing booked at a time: the invitation gives the time and the plac
     expect(l.text).toContain('send it to the Trust office by Monday 7 December 2026.');
     expect(l.text).toContain('by Monday 21 December 2026.');
 
+    await w.drain(); // the invitation is posted
     await w.cancel('2026-12-01', 'Two panel members are unwell.');
     l = await w.letter(':letter:hearing_cancelled:3:1');
     expect(l.text).toContain('The panel hearing arranged for Thursday 10 December 2026 at 13:30 will not go ahead.');
@@ -491,6 +502,7 @@ describe('a hearing booked at a time: the invitation gives the time and the plac
     l = await w.letter(':letter:hearing_invitation:3:2');
     expect(l.text).toContain('on Friday 18 December 2026, from 10:00 to 12:00.');
     expect(l.text).not.toContain('has moved');
+    await w.drain();
     await w.cancel('2026-12-16', 'The complainant asked for a date in the new year.');
     l = await w.letter(':letter:hearing_cancelled:3:2');
     expect(l.text).toContain('The panel hearing arranged for Friday 18 December 2026 at 10:00 will not go ahead.');
@@ -529,6 +541,7 @@ describe('a hearing booked at a time: the invitation gives the time and the plac
     l = await w.letter(':letter:hearing_invitation:3:3');
     expect(l.text).toContain('The hearing stays at the same time, but where it is held has changed. The reason for the change:\n\n    The library is flooded.');
     expect(l.text).toContain('The hearing will be held at MIAG Alternative Provision, room 4.\n');
+    await w.drain();
     await w.cancel('2026-11-23', 'Two of the panel are unwell.');
     l = await w.letter(':letter:hearing_cancelled:3:3');
     expect(l.text).toContain('The panel hearing arranged for Thursday 26 November 2026 at 09:30 will not go ahead.');
@@ -549,10 +562,73 @@ describe('a hearing booked at a time: the invitation gives the time and the plac
     expect(l.text).toContain(
       'The hearing has moved from Thursday 10 December 2026 to Friday 11 December 2026. The reason for the change:\n\n    The chair is away on the 10th.',
     );
+    await w.drain();
     await w.cancel('2026-11-27', 'The panel cannot be formed that week.');
     l = await w.letter(':letter:hearing_cancelled:3:2');
     expect(l.text).toContain('The panel hearing arranged for Friday 11 December 2026 will not go ahead.');
     expect(l.text).toContain('should be held by Monday 14 December 2026.');
+  });
+});
+
+/**
+ * The cancellation letter goes only to a complainant who was written to about the hearing: an
+ * invitation of the stage's current hearing (the bookings since the last cancellation) sent, or
+ * in the outbox worker's hands. One still held for review is overtaken by the cancellation and
+ * never sent (src/letters/mailer.ts letterSuperseded), so there is nothing to cancel for them.
+ * MIET Stage 3 received Tue 24 Nov: the hearing is due within 14 working days, by Mon 14 Dec.
+ */
+describe('a cancellation is written only to a complainant who was told of the hearing', () => {
+  const REVIEW = 10 * 60_000;
+  const lettersOf = (record: CaseRecord, template: string) => record.outbox.filter((o) => o.kind === 'letter' && o.template === template);
+
+  it('MIET: an invitation still held for review is overtaken, so the cancellation writes nothing; after one was sent, it writes; an earlier hearing’s letter does not count', async () => {
+    const w = new Walk('miet');
+    await w.start('2026-11-24', { stage: 3 });
+    w.deps.letterReviewMs = REVIEW;
+
+    // Booked Wed 25 Nov at 10:00; the invitation waits for review until 10:10, then the outbox worker sends it.
+    await w.book('2026-11-25', '2026-12-10T13:30');
+    w.clock.set('2026-11-25T10:20:00Z');
+    await w.drain();
+    expect(w.sent.delivered.filter((m) => m.kind === 'letter').map((m) => m.key)).toEqual([`${w.caseId}:letter:hearing_invitation:3:1`]);
+    await w.cancel('2026-11-26', 'Two panel members are unwell.');
+    expect(lettersOf(await w.record(), 'hearing_cancelled_letter').map((o) => o.key)).toEqual([`${w.caseId}:letter:hearing_cancelled:3:1`]);
+
+    // Booked again Fri 27 Nov at 10:00, and cancelled at 10:05, while its invitation still waits for review.
+    await w.book('2026-11-27', '2026-12-11T10:00');
+    w.clock.set('2026-11-27T10:05:00Z');
+    await cancelHearing(w.deps, ACTOR, { caseId: w.caseId, reason: 'The chair is ill.' });
+    const record = await w.record();
+    expect(lettersOf(record, 'hearing_cancelled_letter').map((o) => o.key)).toEqual([`${w.caseId}:letter:hearing_cancelled:3:1`]);
+    expect(record.outbox.filter((o) => o.template === 'letter_review').map((o) => o.data.letterKey)).not.toContain(`${w.caseId}:letter:hearing_cancelled:3:2`);
+    // The panel's Outlook event is cancelled all the same.
+    expect(record.outbox.find((o) => o.key === `${w.caseId}:calendar:hearing:3:cancel:2`)).toMatchObject({
+      data: { action: 'cancel', reason: 'The chair is ill.' },
+    });
+
+    // Once the holds are over, the worker sends the first cancellation and never the overtaken invitation.
+    w.clock.set('2026-11-27T10:30:00Z');
+    await w.drain();
+    expect(w.sent.delivered.filter((m) => m.kind === 'letter').map((m) => m.key)).toEqual([
+      `${w.caseId}:letter:hearing_invitation:3:1`,
+      `${w.caseId}:letter:hearing_cancelled:3:1`,
+    ]);
+    expect((await w.record()).outbox.find((o) => o.key === `${w.caseId}:letter:hearing_invitation:3:2`)).toMatchObject({
+      status: 'failed',
+      error: 'superseded: the hearing was cancelled',
+    });
+  });
+
+  it('NMAT: an invitation the outbox worker is sending when the hearing is cancelled may reach the complainant, so the cancellation is written', async () => {
+    const w = new Walk('nmat');
+    await w.start('2026-12-07', { stage: 4 });
+    await w.book('2026-12-08', '2027-01-12T10:00', { venue: 'Nunthorpe Academy, meeting room 2' });
+    // The worker has claimed the invitation (and the calendar request) and not finished when the clerk cancels.
+    const claimed = await w.deps.cases.claimOutbox(w.clock.now(), new Date(w.clock.now().getTime() - 5 * 60_000), 25);
+    expect(claimed.map((c) => c.item.key)).toContain(`${w.caseId}:letter:hearing_invitation:4:1`);
+    await w.cancel('2026-12-09', 'The chair of the panel is ill.');
+    const l = await w.letter(':letter:hearing_cancelled:4:1');
+    expect(l.text).toContain('The panel hearing arranged for Tuesday 12 January 2027 at 10:00 will not go ahead.');
   });
 });
 

@@ -8,10 +8,11 @@ import { MemoryDeliveryLedger } from '../../bot/teamsMessenger.js';
 import { acknowledge } from '../../src/app/acknowledge.js';
 import { bookHearing } from '../../src/app/bookHearing.js';
 import { cancelHearing } from '../../src/app/cancelHearing.js';
-import type { CaseRecord, Complainant, OutgoingMessage } from '../../src/app/ports.js';
+import type { CaseRecord, Complainant, Messenger, OutgoingMessage } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
 import { GraphError } from '../../src/graph/errors.js';
 import { createGraphGateway, type GraphGatewayOptions } from '../../src/graph/gateway.js';
+import { drainOutbox } from '../../src/jobs/handlers.js';
 import { renderOutboxLetter } from '../../src/letters/fromOutbox.js';
 import { GraphLetterMailer, LetterMailError } from '../../src/letters/mailer.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
@@ -204,6 +205,38 @@ describe('GraphLetterMailer', () => {
       expect((e as GraphError).message).toContain(MAILBOX);
       expect(denied.sentMail).toHaveLength(0);
       expect(deliveries.records.has(message.key)).toBe(false);
+    } finally {
+      await denied.close();
+    }
+  });
+
+  it('through the outbox worker, a missing Mail.Send permission fails the letter at once, logged for the admin as message_failed naming the permission', async () => {
+    const denied = await GraphStandIn.start({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
+    try {
+      denied.addUser({ id: 'u-box', displayName: 'Complaints', mail: MAILBOX, userPrincipalName: MAILBOX }).deny(/sendMail/);
+      const { deps, record, item, mailer } = await setUp({ graph: denied });
+      const { log, lines } = memoryLogger('outbox');
+      // Teams messages are not this test's business; letters go to the mailer.
+      const messenger: Messenger = { send: (m) => (m.kind === 'letter' ? mailer.send(m) : Promise.resolve()) };
+      expect(await drainOutbox({ deps, messenger, log })).toMatchObject({ failed: 1, retrying: 0 });
+      const failed = (await deps.cases.get(record.id))!.outbox.find((o) => o.key === item.key)!;
+      expect(failed).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringContaining('application permission Mail.Send') });
+      expect(lines.find((l) => l.event === 'message_failed')).toMatchObject({
+        key: item.key,
+        caseId: record.id,
+        template: 'acknowledgement_letter',
+        code: 'permission',
+        status: 403,
+        retryable: false,
+        error: expect.stringContaining('Mail.Send'),
+      });
+      expect(JSON.stringify(lines)).not.toContain('priya.parent@example.com');
+      // Not tried again: a later run, past the time a send is retried, asks Graph nothing.
+      (deps.clock as TestClock).advance(60 * 60_000);
+      const asked = denied.graphRequests().length;
+      expect(await drainOutbox({ deps, messenger, log })).toMatchObject({ sent: 0, failed: 0, retrying: 0 });
+      expect(denied.graphRequests()).toHaveLength(asked);
+      expect(denied.sentMail).toHaveLength(0);
     } finally {
       await denied.close();
     }
