@@ -43,7 +43,7 @@ import type { TimeZone } from '../src/domain/dates.js';
 import { amountText } from '../src/domain/hearing.js';
 import { roleText } from '../src/letters/letters.js';
 import type { Log } from '../src/log.js';
-import type { FieldErrors, PanelBookingCard, PanelChoice, PanelDrawCard } from './cardTypes.js';
+import type { FieldErrors, PanelBookingCard, PanelChoice, PanelDrawCard, Verb } from './cardTypes.js';
 import {
   byWhom,
   card,
@@ -68,19 +68,8 @@ export interface PanelEnv {
   now: Date;
 }
 
-export const PANEL_VERBS = [
-  'panel.open',
-  'panel.propose',
-  'panel.back',
-  'panel.book',
-  'panel.responses',
-  'panel.reschedule',
-  'panel.cancel',
-  'panel.answer',
-  'panel.draw',
-  'panel.replace',
-] as const;
-export type PanelVerb = (typeof PANEL_VERBS)[number];
+/** The panel card's verbs: those of cardTypes' VERBS that start with "panel.". */
+export type PanelVerb = Extract<Verb, `panel.${string}`>;
 
 const NOT_FOUND = 'No complaint was found.';
 const CHOICE_FIELDS = ['memberIds', 'organiser', 'venue', 'online', 'durationMinutes'] as const;
