@@ -869,6 +869,8 @@ class Subgroup extends CaseCard {
     const name = (id: string) => personName(this.ctx.school, id) ?? 'someone no longer listed';
     const labels = `${pool.label}s`;
     const canDraw = pool.eligible.length >= pool.size;
+    // A member of the subgroup sees it but cannot change it (the draw is at random).
+    const inSubgroup = members.includes(this.actor);
     const section = `${policy.id.toUpperCase()} ${panel.cite.split(':')[0]!.trim()}`;
     const data: PanelDrawCard = {
       step: members.length ? 'drawn' : 'draw',
@@ -883,11 +885,13 @@ class Subgroup extends CaseCard {
         : 'Nobody can be drawn.',
       pool: pool.eligible.map((c) => ({ name: c.name })),
       excluded: pool.excluded.map((c) => ({ name: c.name, why: c.why })),
-      ...(canDraw
-        ? { drawTitle: `Draw ${pool.size} at random` }
-        : {
-            cannotDraw: `The subgroup needs ${pool.size} ${labels} and only ${pool.eligible.length} can be drawn. Ask your IT admin to add ${labels} to ${this.ctx.school.name}'s list, then open this card again.`,
-          }),
+      ...(inSubgroup
+        ? {}
+        : canDraw
+          ? { drawTitle: `Draw ${pool.size} at random` }
+          : {
+              cannotDraw: `The subgroup needs ${pool.size} ${labels} and only ${pool.eligible.length} can be drawn. Ask your IT admin to add ${labels} to ${this.ctx.school.name}'s list, then open this card again.`,
+            }),
       values: extra.values ?? {},
       errors: extra.errors ?? {},
       ...(extra.notice ? { notice: extra.notice, noticeTone: extra.noticeTone ?? 'good' } : {}),
@@ -901,7 +905,7 @@ class Subgroup extends CaseCard {
         })),
         when: `${this.drawnBy(last)}.`,
         history: events.map((e) => ({ text: `${formatInstant(e.at, this.ctx.calendar.timezone)}: ${historyText(e, this.ctx)}` })),
-        replaceable: members.map((id) => ({ id, title: name(id) })),
+        replaceable: inSubgroup ? [] : members.map((id) => ({ id, title: name(id) })),
       };
     }
     return card('panel-draw', data);

@@ -188,6 +188,19 @@ function messages(record: CaseRecord, ctx: SchoolContext, stage: number, draw: n
 }
 
 /**
+ * The draw is at random: a member of the subgroup (the convener handles the stage, so they
+ * otherwise "manage" the case) must not replace colleagues or redraw until the pick suits them.
+ */
+function requireOutsideSubgroup(record: CaseRecord, current: string[], actor: Actor, doing: string): void {
+  if (current.includes(actor))
+    throw new AppError(
+      'NOT_AUTHORISED',
+      `Members of the complaints subgroup cannot change it, because it is picked at random: ask the clerk or SLT to ${doing.replace(/^draw/, 'draw again')} (${record.reference}).`,
+      `${doing} refused: ${actor} is in the subgroup of case ${record.id}`,
+    );
+}
+
+/**
  * Draws the subgroup of the case's current stage: the panel's number of members picked
  * uniformly at random, without replacement, from those who may be drawn. A stage that already
  * has a subgroup is drawn again only with a reason, and the whole subgroup is replaced.
@@ -201,6 +214,7 @@ export async function drawSubgroup(deps: DrawDeps, actor: Actor, raw: z.input<ty
     const pool = subgroupPool(ctx, record, doing);
     const draws = subgroupDraws(record, pool.stage);
     const current = drawnSubgroup(record.events, pool.stage);
+    requireOutsideSubgroup(record, current, actor, doing);
     if (current.length && !input.reason) {
       throw new AppError(
         'INVALID_INPUT',
@@ -254,6 +268,7 @@ export async function replaceSubgroupMember(deps: DrawDeps, actor: Actor, raw: z
     const pool = subgroupPool(ctx, record, doing);
     const draws = subgroupDraws(record, pool.stage);
     const current = drawnSubgroup(record.events, pool.stage);
+    requireOutsideSubgroup(record, current, actor, doing);
     if (!current.length) {
       throw new AppError(
         'NOT_ALLOWED',

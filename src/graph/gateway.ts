@@ -691,8 +691,14 @@ export function createGraphGateway(opts: GraphGatewayOptions): GraphGateway {
       path = nextPath(r['@odata.nextLink']);
       if (!path) return null;
     }
+    // Not "nothing found": an event may sit beyond the pages read, so the caller must not assume it does not exist.
     log.warn({ graph: 'findEvent', pages: CALENDAR_VIEW_MAX_PAGES }, 'calendarView search stopped after the page limit');
-    return null;
+    throw new GraphError(
+      'failed',
+      `The calendar of ${organiser} has more than ${CALENDAR_VIEW_MAX_PAGES * CALENDAR_VIEW_PAGE} events in that period, too many to search for the hearing's invitation; look for it in Outlook and cancel it there if it is still there`,
+      false,
+      'findEvent',
+    );
   }
 
   /** The path and query of an @odata.nextLink, sent to our own base URL: the token never goes to a host a response names. */

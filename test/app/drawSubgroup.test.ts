@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { managesCase } from '../../src/app/authorisation.js';
-import { canSee, schoolContext, type Deps } from '../../src/app/caseFlow.js';
+import { canSee, drawnSubgroup, schoolContext, type Deps } from '../../src/app/caseFlow.js';
 import { drawSubgroup, replaceSubgroupMember, subgroupDraws, subgroupPool, type Random } from '../../src/app/drawSubgroup.js';
 import type { CaseRecord, School } from '../../src/app/ports.js';
 import { recordComplaint } from '../../src/app/recordComplaint.js';
@@ -287,9 +287,16 @@ for (const [name, make] of storeVariants('draw_subgroup', '2026-11-03T10:00:00Z'
       expect(await stored(c)).toMatchObject({ version: c.version, events: c.events });
     });
 
-    it('only those who manage the case may draw: a member other than the convener is refused, someone who cannot see it is told it does not exist', async () => {
+    it('only those who manage the case may draw, and no member of the subgroup, not even its convener, may change it; someone who cannot see it is told it does not exist', async () => {
       const c = await complaint();
       const drawn = await drawSubgroup({ ...deps, random: scripted(0, 0, 0) }, CLERK, { caseId: c.id });
+      // The convener handles the stage, yet a random pick is not theirs to reshape.
+      const convener = drawn.state.handlerId!;
+      const other = drawnSubgroup(drawn.events, 1).find((m) => m !== convener)!;
+      const refused = await appError(replaceSubgroupMember(deps, convener, { caseId: c.id, memberId: other, reason: 'We do not get on.' }));
+      expect(refused.code).toBe('NOT_AUTHORISED');
+      expect(refused.userMessage).toMatch(/^Members of the complaints subgroup cannot change it, because it is picked at random: ask the clerk or SLT/);
+      expect((await appError(drawSubgroup(deps, convener, { caseId: c.id, reason: 'Let us try again.' }))).code).toBe('NOT_AUTHORISED');
       expect((await appError(drawSubgroup(deps, MURDO, { caseId: c.id, reason: 'I would rather not.' }))).code).toBe('NOT_AUTHORISED');
       expect((await appError(replaceSubgroupMember(deps, MHAIRI, { caseId: c.id, memberId: MURDO, reason: 'He is busy.' }))).code).toBe('NOT_AUTHORISED');
       expect((await appError(drawSubgroup(deps, MALCOLM, { caseId: c.id, reason: 'Let me in.' }))).code).toBe('CASE_NOT_FOUND');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadGraphConfig } from '../../src/graph/config.js';
 import { fromGraphResponse, GraphError } from '../../src/graph/errors.js';
-import type { EventChanges, GraphGatewayOptions } from '../../src/graph/gateway.js';
+import { CALENDAR_VIEW_MAX_PAGES, CALENDAR_VIEW_PAGE, type EventChanges, type GraphGatewayOptions } from '../../src/graph/gateway.js';
 import { GraphStandIn, standInGateway } from './graphStandIn.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -400,6 +400,25 @@ describe('finding an event by its transactionId (calendarView)', () => {
     expect(await g.findEventByTransactionId(MAILBOX, at(0), at(90), 'find-me-3')).toBeNull();
     expect(await g.findEventByTransactionId(MAILBOX, at(0), at(90), 'never-made')).toBeNull();
     expect(standIn.graphRequests().filter((r) => r.method === 'POST' && r.path.endsWith('/events'))).toEqual([]);
+  });
+
+  it('a calendar too full to search to the end is an error that says so, never "no event": the event may be on a page not read', async () => {
+    // Copies of a stored event fill the time beyond the pages the search reads (20 of 50).
+    const [sample] = [...standIn.events.values()].filter((e) => e.mailbox === MAILBOX);
+    const extra: string[] = [];
+    for (let i = 0; i < CALENDAR_VIEW_PAGE * CALENDAR_VIEW_MAX_PAGES; i++) {
+      const id = `AAMkFULL${i}`;
+      standIn.events.set(id, { mailbox: MAILBOX, event: { ...sample!.event, id, transactionId: `full-${i}`, isCancelled: false } });
+      extra.push(id);
+    }
+    try {
+      const e = await failure(gateway().findEventByTransactionId(MAILBOX, at(0), at(90), 'never-made'));
+      expect(e).toMatchObject({ kind: 'failed', retryable: false, operation: 'findEvent' });
+      expect(e.message).toMatch(/too many to search .*look for it in Outlook/);
+      expect(standIn.graphRequests()).toHaveLength(CALENDAR_VIEW_MAX_PAGES);
+    } finally {
+      for (const id of extra) standIn.events.delete(id);
+    }
   });
 
   it('refuses a search that ends before it starts, or without a transactionId, without calling Graph', async () => {
