@@ -127,11 +127,13 @@ const server = await startBotServer({
 });
 stops.push(() => server.stop());
 
+// One ledger of deliveries by key (its index made once) for Teams messages, letters and hearing events.
+const deliveries = await MongoDeliveryLedger.create(db);
 const teams = new TeamsMessenger({
   adapter,
   appId: settings.bot.appId ?? '',
   conversations,
-  deliveries: await MongoDeliveryLedger.create(db),
+  deliveries,
   toActivity: async (message) => {
     const card = await messageToCard(message, deps);
     return { type: 'message', attachments: [cardAttachment(renderCard(card.name, card.data as never))] };
@@ -150,12 +152,12 @@ const letters: Messenger =
         deps,
         gateway,
         mailbox: graph.complaintsMailbox,
-        deliveries: await MongoDeliveryLedger.create(db),
+        deliveries,
         log: log.child({ component: 'letters' }),
       })
     : logged;
 const hearingEvents: Messenger | undefined = gateway
-  ? new HearingEventSender({ deps, gateway, deliveries: await MongoDeliveryLedger.create(db), log: log.child({ component: 'calendar' }) })
+  ? new HearingEventSender({ deps, gateway, deliveries, log: log.child({ component: 'calendar' }) })
   : undefined;
 const messenger: Messenger = {
   send: (m) =>

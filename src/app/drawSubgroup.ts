@@ -200,6 +200,16 @@ function requireOutsideSubgroup(record: CaseRecord, current: string[], actor: Ac
     );
 }
 
+/** What both changes to a subgroup check first (who may, the case open, no member of it), and the stage's draws so far. */
+function subgroupToChange(ctx: SchoolContext, record: CaseRecord, actor: Actor, doing: string) {
+  requireManager(ctx, record, actor, doing);
+  requireOpen(record, doing);
+  const pool = subgroupPool(ctx, record, doing);
+  const current = drawnSubgroup(record.events, pool.stage);
+  requireOutsideSubgroup(record, current, actor, doing);
+  return { pool, draws: subgroupDraws(record, pool.stage), current };
+}
+
 /**
  * Draws the subgroup of the case's current stage: the panel's number of members picked
  * uniformly at random, without replacement, from those who may be drawn. A stage that already
@@ -209,12 +219,7 @@ export async function drawSubgroup(deps: DrawDeps, actor: Actor, raw: z.input<ty
   const input = parseInput(drawSubgroupInput, raw);
   return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
     const doing = 'draw the complaints subgroup';
-    requireManager(ctx, record, actor, doing);
-    requireOpen(record, doing);
-    const pool = subgroupPool(ctx, record, doing);
-    const draws = subgroupDraws(record, pool.stage);
-    const current = drawnSubgroup(record.events, pool.stage);
-    requireOutsideSubgroup(record, current, actor, doing);
+    const { pool, draws, current } = subgroupToChange(ctx, record, actor, doing);
     if (current.length && !input.reason) {
       throw new AppError(
         'INVALID_INPUT',
@@ -263,12 +268,7 @@ export async function replaceSubgroupMember(deps: DrawDeps, actor: Actor, raw: z
   const input = parseInput(replaceSubgroupMemberInput, raw);
   return applyToCase(deps, input.caseId, actor, input.expectedVersion, (record, ctx) => {
     const doing = 'replace a member of the complaints subgroup';
-    requireManager(ctx, record, actor, doing);
-    requireOpen(record, doing);
-    const pool = subgroupPool(ctx, record, doing);
-    const draws = subgroupDraws(record, pool.stage);
-    const current = drawnSubgroup(record.events, pool.stage);
-    requireOutsideSubgroup(record, current, actor, doing);
+    const { pool, draws, current } = subgroupToChange(ctx, record, actor, doing);
     if (!current.length) {
       throw new AppError(
         'NOT_ALLOWED',

@@ -39,14 +39,6 @@ export const MAX_FREE_BUSY_MS = 61 * 86_400_000;
 /** A tentative meeting or time away counts as busy: a hearing is not offered against it. Working elsewhere does not. */
 const BUSY: ReadonlySet<BusyTime['status']> = new Set(['busy', 'tentative', 'oof', 'unknown']);
 
-/**
- * The mailbox the invitation goes from: the one given, else the actor's own address; either way
- * one of organiserChoices (the actor, the clerk or SLT; never anyone the complaint is about).
- */
-export function organiserFor(ctx: SchoolContext, record: CaseRecord, actor: Actor, given: string | undefined): string {
-  return checkedOrganiser(ctx, record, actor, given);
-}
-
 export interface SlotSearchResult {
   window: HearingWindow;
   slots: ProposedSlot[];
@@ -138,7 +130,7 @@ export async function proposeHearingDates(deps: Deps, actor: Actor, raw: z.input
   requireOpen(record, 'propose hearing dates');
   hearingPanel(ctx, record, 'propose hearing dates');
   const members = chosenPanel(ctx, record, input.memberIds);
-  const organiser = organiserFor(ctx, record, actor, input.organiser);
+  const organiser = checkedOrganiser(ctx, record, actor, input.organiser);
   const found = await findHearingSlots(deps, ctx, record, members, organiser, input.durationMinutes);
   return { record, ...found, organiser };
 }

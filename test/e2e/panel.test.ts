@@ -10,15 +10,11 @@
  * (10 school days' notice) to Tue 15 Dec (within 15 school days of the request).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { acknowledge } from '../../src/app/acknowledge.js';
 import type { CaseRecord, School } from '../../src/app/ports.js';
-import { recordComplaint } from '../../src/app/recordComplaint.js';
-import { recordOutcome } from '../../src/app/recordOutcome.js';
-import { requestEscalation } from '../../src/app/requestEscalation.js';
 import type { Database } from '../../src/store/mongo.js';
 import { ConnectorStandIn } from '../bot/connectorStandIn.js';
 import { GraphStandIn, type RecordedRequest } from '../graph/graphStandIn.js';
-import { P, TestClock, nmatSchool, testDatabase } from '../helpers/app.js';
+import { P, TestClock, nmatAtStageFour, nmatSchool, stageThreeComplaint, testDatabase } from '../helpers/app.js';
 import { TeamsChat, databaseUri, errorUnder, startService, textOf, texts, type Card, type RunningService } from './harness.js';
 
 const TENANT = '5f0c7a3e-2b1d-4c6e-9a8f-0d1e2f3a4b5c';
@@ -30,8 +26,7 @@ const GAIL = email('Gail Clerk');
 const PAT = email('Pat Panel');
 const PAM = email('Pam Panel');
 const IAN = email('Ian Independent');
-const PRIYA = 'priya.parent@example.com';
-const SUMMARY = 'My son was kept in detention three times without explanation, and stage two did not answer why.';
+const PRIYA = stageThreeComplaint().complainant.email;
 
 /** Nunthorpe Academy, everyone with an email address; Ian is the panel member independent of the school. */
 function school(): Omit<School, 'outbox' | 'digests' | 'version'> {
@@ -57,26 +52,7 @@ beforeAll(async () => {
   await db.schools.save(school());
   const clock = new TestClock('2026-11-06T09:00:00Z');
   const deps = { cases: db.cases, schools: db.schools, clock };
-  const r = await recordComplaint(deps, P.teacher, {
-    schoolId: 'nunthorpe',
-    stage: 3,
-    complainant: { name: 'Priya Parent', email: PRIYA, relationship: 'Parent of a pupil in Year 8', preferredContact: 'email' },
-    about: { role: 'teacher', personId: P.teacher2, personName: 'Tom Teacher' },
-    category: 'behaviour',
-    summary: SUMMARY,
-    desiredOutcome: 'An explanation and a review of how detentions are given.',
-  });
-  if (r.result !== 'recorded') throw new Error(`seeding: ${r.result}`);
-  clock.set('2026-11-09T09:00:00Z');
-  await acknowledge(deps, P.execPrincipal, { caseId: r.case.id });
-  clock.set('2026-11-20T15:00:00Z');
-  await recordOutcome(deps, P.execPrincipal, {
-    caseId: r.case.id,
-    outcome: 'not_upheld',
-    decision: 'The detentions followed the behaviour policy; each was explained to the family.',
-  });
-  clock.set('2026-11-24T08:30:00Z');
-  record = await requestEscalation(deps, P.execPrincipal, { caseId: r.case.id });
+  record = await nmatAtStageFour(deps, clock);
 
   service = await startService({
     mongoUri: databaseUri(inject('mongoUri'), DB_NAME),
